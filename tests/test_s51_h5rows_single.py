@@ -24,7 +24,7 @@ def _fit(tmp_path, inputs, name, **kwargs):
 
 
 def _never_whole(monkeypatch):
-    import jae.io.readers as readers
+    import jae.io.cellranger as readers
 
     def whole(*args, **kwargs):
         raise AssertionError("a Cell Ranger .h5 read whole")

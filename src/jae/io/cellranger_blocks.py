@@ -58,7 +58,7 @@ class CellRangerCounts(BackedCounts):
     def _index(self, axis: str):
         import pandas as pd
 
-        from .readers import _decode
+        from .cellranger import _decode
 
         with h5py.File(self.path, "r") as f:
             g = f["matrix"]
@@ -84,10 +84,10 @@ def tenx_matrix(path):
 
 
 def read_header(path, *, mod2_kind: str | None = None, name: str | None = None):
-    """``(mdata, columns)``: the MuData :func:`jae.io.readers._read_10x_h5` reads from the Cell Ranger ``.h5``
+    """``(mdata, columns)``: the MuData :func:`jae.io.cellranger._read_10x_h5` reads from the Cell Ranger ``.h5``
     ``path`` (RNA alone taken), with all-zero counts (nothing of the matrix is read but its shape), and per modality
     the file's columns of its features, in its order. Refused as reading it whole refuses it."""
-    from .readers import tenx_mudata, tenx_names
+    from .cellranger import tenx_mudata, tenx_names
 
     with tenx_matrix(path) as (g, path, n_cells, n_features):
         barcodes, ids, names, ftypes, genome, tags = tenx_names(g, n_features)
@@ -146,7 +146,7 @@ def read_gex(inputs):
     rna = header.mod["rna"]
     rna.X = sp.vstack(rows, format="csr") if len(rows) > 1 else rows[0]
     del rows
-    rna.layers["counts"] = rna.X  # one matrix, as jae.io.readers.tenx_mudata keeps it
+    rna.layers["counts"] = rna.X  # one matrix, as jae.io.cellranger.tenx_mudata keeps it
     logger.info("%s: its Gene Expression (%d genes) read in blocks of cells, the other features left out",
                 path.name, rna.n_vars)
     mdata = make_mudata({"rna": rna})
