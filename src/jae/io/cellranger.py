@@ -28,7 +28,7 @@ from .modality import feature_kinds
 from .paths import user_path
 from .readers import make_mudata
 
-__all__ = ["read_10x_h5", "read_10x_mtx", "is_mtx", "mtx_files", "read_cell_ranger", "check_cell_ranger",
+__all__ = ["read_10x_h5", "read_10x_mtx", "is_mtx", "mtx_files", "mtx_names", "read_cell_ranger", "check_cell_ranger",
            "reader_name"]
 
 logger = logging.getLogger(__name__)
@@ -44,8 +44,10 @@ _ENDS = {"matrix": ("matrix.mtx.gz", "matrix.mtx"),
 def read_10x_mtx(path: PathLike, *, prefix: str | None = None, mod2_kind: str | None = None):
     """Read a Cell Ranger / Cell Ranger ARC matrix folder (``filtered_feature_bc_matrix/``), as GEO often holds it.
 
-    The same MuData as :func:`jae.read_10x_h5` gives for the same sample's ``.h5``. The folder is read whole (no
-    streaming): the matrix with ``scipy.io.mmread`` (multithreaded), stored by cell as jae reads it.
+    The same MuData as :func:`jae.read_10x_h5` gives for the same sample's ``.h5``. The folder is read whole: the
+    matrix with ``scipy.io.mmread`` (multithreaded), stored by cell as jae reads it. (The file workflows, ``jae fit
+    --10x`` and the others, read a folder over ``--memory-budget`` in blocks of cells instead, the same counts:
+    :mod:`jae.io.mtx_blocks`.)
 
     Parameters
     ----------
@@ -79,6 +81,16 @@ def read_10x_mtx(path: PathLike, *, prefix: str | None = None, mod2_kind: str | 
 def _read_10x_mtx(path: PathLike, *, prefix: str | None = None, mod2_kind: str | None = None,
                   rna_alone: bool = False, name: str | None = None):
     """:func:`read_10x_mtx`; ``rna_alone`` and ``name`` as for :func:`_read_10x_h5`."""
+    matrix, shown, n_cells, n_features, parts = mtx_names(path, prefix=prefix, name=name)
+    X = _cells_by_features(matrix, n_cells, n_features)
+    return tenx_mudata(X, *parts, shown=shown, mod2_kind=mod2_kind, rna_alone=rna_alone)
+
+
+def mtx_names(path: PathLike, *, prefix: str | None = None, name: str | None = None) -> tuple:
+    """``(matrix, shown, n_cells, n_features, parts)`` of a matrix folder (or its matrix file) ``path``: its Matrix
+    Market file, how messages name it (``name``, default the folder's name), its shape, and ``parts``
+    ``(barcodes, ids, names, ftypes, genome, tags)`` as :func:`tenx_mudata` takes them; the matrix's header alone
+    read. Refused in one line when the three files disagree on the shape or hold no cells or no features."""
     matrix, features, barcodes = mtx_files(path, prefix=prefix)
     shown = name or user_path(path).name
     feats = _table(features)
@@ -90,7 +102,6 @@ def _read_10x_mtx(path: PathLike, *, prefix: str | None = None, mod2_kind: str |
     if n_cols != n_cells:
         raise ValueError(_disagree(shown, barcodes, n_cells, "barcodes", matrix, n_cols, "columns (cells)"))
     check_not_empty(str(path), n_cells, n_features)
-    X = _cells_by_features(matrix, n_cells, n_features)
     ids = feats[0].to_numpy(dtype=object)
     names = feats[1].to_numpy(dtype=object) if feats.shape[1] > 1 else ids.copy()
     ftypes = (feats[2].to_numpy(dtype=object) if feats.shape[1] > 2
@@ -100,9 +111,8 @@ def _read_10x_mtx(path: PathLike, *, prefix: str | None = None, mod2_kind: str |
         chrom, start, end = feats[3], feats[4], feats[5]
         interval = chrom + ":" + start + "-" + end
         tags["interval"] = interval.where(~chrom.isin(["", "NA"]), "NA").to_numpy(dtype=object)
-    return tenx_mudata(X, cells[0].to_numpy(dtype=object), ids, names, ftypes,
-                       np.full(n_features, "", dtype=object), tags, shown=shown, mod2_kind=mod2_kind,
-                       rna_alone=rna_alone)
+    parts = (cells[0].to_numpy(dtype=object), ids, names, ftypes, np.full(n_features, "", dtype=object), tags)
+    return matrix, shown, n_cells, n_features, parts
 
 
 def _decode(values: np.ndarray) -> np.ndarray:
