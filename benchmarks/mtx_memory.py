@@ -6,8 +6,10 @@ benchmarks/results/samples_memory.md).
 
 Each route runs in its own process under ``/usr/bin/time -v``: ``whole`` opens the folder as ``jae fit --10x`` does
 within the memory budget (read whole, ``jae.read_10x_mtx``); ``streamed`` as it does over the budget (copied into a
-temporary ``.h5mu`` in blocks of cells, opened lazily); ``fit_whole`` and ``fit_streamed`` run ``jae fit`` (unsupervised,
-two epochs, CPU) on the folder with ``--memory-budget 1T`` and ``1G``.
+temporary ``.h5mu`` in blocks of cells, opened lazily); ``two_streamed`` the folder and its copy in the other order
+(written by an earlier run with the other ``--order``) as two samples over the budget (combined on disk);
+``fit_whole`` and ``fit_streamed`` run ``jae fit`` (unsupervised, two epochs, CPU) on the folder with
+``--memory-budget 1T`` and ``1G``.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ import numpy as np
 from samples_memory import measure
 
 OPEN = ("import sys; from jae.io import InputFiles; from jae.io.samples_files import removes_temporary_files; "
-        "removes_temporary_files(lambda: InputFiles(tenx=sys.argv[1]).open(memory_budget=sys.argv[2], plan=False))()")
+        "tenx = sys.argv[1] if len(sys.argv) == 3 else dict(a.split('=') for a in sys.argv[1:-1]); "
+        "removes_temporary_files(lambda: InputFiles(tenx=tenx).open(memory_budget=sys.argv[-1], plan=False))()")
 ROUTES = {"whole": ["-c", OPEN, "{folder}", "1T"], "streamed": ["-c", OPEN, "{folder}", "1K"],
+          "two_streamed": ["-c", OPEN, "s1={folder}", "s2={other}", "1K"],
           "fit_whole": ["-m", "jae", "fit", "--10x", "{folder}", "--memory-budget", "1T"],
           "fit_streamed": ["-m", "jae", "fit", "--10x", "{folder}", "--memory-budget", "1G"]}
 FIT = ["--batch-key", "none", "--mode", "unsupervised", "--max-epochs", "2", "--device", "cpu", "-q", "--overwrite"]
@@ -96,7 +100,8 @@ def main() -> None:
         write_folder(h5mu, folder, order=args.order)
     rows = []
     for route in args.routes:
-        argv = [a.format(folder=folder) for a in ROUTES[route]]
+        other = args.folder / ("mtx_feature" if args.order == "cell" else "mtx_cell")
+        argv = [a.format(folder=folder, other=other) for a in ROUTES[route]]
         if route.startswith("fit"):
             argv += ["--out", str(args.folder / f"model_{route}"), *FIT]
         row = {"route": route, "cells": args.cells, "order": args.order,
