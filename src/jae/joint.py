@@ -159,6 +159,7 @@ class JAE:
         self, fitted. ``self.history`` holds the per-epoch losses.
         """
         from .io.mosaic_files import MosaicFiles
+        from .io.obs_keys import check_fit_keys
         from .io.paired_files import PairedFiles
         from .io.plan import plan_input
         from .io.raw import refuse_raw_repeats
@@ -167,6 +168,8 @@ class JAE:
 
         check_flags(finetune=finetune, progress_bar=progress_bar)  # a text 'no' is truthy: it would turn them on
         check_layer(layer)  # a list or a number: one line, not anndata's 'unhashable type'
+        check_fit_keys(batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys,
+                       supervised=self.config.mode == "supervised")  # one column as both: before reading data
         refuse_raw_repeats(data, layer)  # layer='raw': names .raw repeats, with the fix on .raw (not on .X)
         organism = given_organism(organism, needed=(score_phase := phase_keys is None and bool(self.config.n_phase)))
         with batch_column(batch_key), reading_columns([cell_type_key, batch_key, reference, phase_keys]):

@@ -50,6 +50,16 @@ class FilesResult:
     labels: pd.DataFrame | None = None
     prediction: object = None
 
+    def __repr__(self) -> str:  # the dataclass's printed the embedding, every cell name and 60 rows of labels
+        shown = [f"model={self.model!r}", f"written={tuple(str(p) for p in self.written)}", f"n_cells={self.n_cells:,}"]
+        if self.embedding is not None:
+            shown.append(f"embedding {self.embedding.shape[0]:,} x {self.embedding.shape[1]}")
+        if self.labels is not None:
+            shown.append(f"labels {len(self.labels):,} cells x {list(self.labels.columns)}")
+        if self.prediction is not None:
+            shown.append(f"prediction {self.prediction.shape[0]:,} x {self.prediction.shape[1]:,}")
+        return f"FilesResult({', '.join(shown)})"
+
 
 def _model_and_path(model, *, device: str):
     """``(JAE, folder or None)`` for a fitted model or the folder of a saved one."""

@@ -79,6 +79,7 @@ def fit_files(
     from ..config import JAEConfig
     from ..io.annotations import samples_fix
     from ..io.mosaic import MosaicCells
+    from ..io.obs_keys import check_fit_keys
     from ..io.paired_files import PairedFiles
     from ..io.validate import check_fit_annotations
     from ..joint import JAE
@@ -97,6 +98,7 @@ def fit_files(
     given_organism(organism, needed=bool(model.config.n_phase))  # and an organism without cell-cycle genes
     config = model.config
     supervised = config.mode == "supervised"
+    check_fit_keys(batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised)  # so are the columns
     with batch_column(batch_key):  # the modalities must agree on the batch column fit reads
         data = inputs.open(plan=False, memory_budget=memory_budget, what="fit")  # JAE.fit: whole or streamed
     if isinstance(data, PairedFiles) and supervised:  # labels only the second file holds: as fit finds them read whole
