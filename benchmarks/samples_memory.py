@@ -68,11 +68,12 @@ def write_sample(path: Path, sample: int, *, n_cells: int, n_genes: int, n_peaks
     return at
 
 
-def measure(argv: list[str], log: Path) -> dict:
-    """``jae fit ARGV`` under ``/usr/bin/time -v``: its exit status, wall seconds and peak resident memory (GB)."""
+def measure(argv: list[str], log: Path, *, command=("-m", "jae", "fit")) -> dict:
+    """``jae fit ARGV`` (``python COMMAND ARGV``) under ``/usr/bin/time -v``: its exit status, wall seconds and peak
+    resident memory (GB)."""
     env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
     with open(log, "w") as fh:
-        rc = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "jae", "fit", *argv], stdout=fh,
+        rc = subprocess.run(["/usr/bin/time", "-v", sys.executable, *command, *argv], stdout=fh,
                             stderr=subprocess.STDOUT, env=env).returncode
     text = log.read_text()
     wall = re.search(r"Elapsed \(wall clock\) time.*: (\S+)", text).group(1).split(":")

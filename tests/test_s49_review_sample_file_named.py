@@ -28,11 +28,11 @@ def test_each_sample_file_named_by_its_path(tmp_path, caplog):
     with pytest.raises(ValueError, match=r"^Cell Ranger file \S*b/outs/filtered_feature_bc_matrix.h5 holds barcodes "
                        r"without counts: 1 of 5 barcodes have no 'atac' counts"):
         InputFiles(tenx=[a, b]).read()
-    with caplog.at_level(logging.INFO, logger="jae.io.readers"):
+    with caplog.at_level(logging.INFO, logger="jae.io.cellranger"):
         InputFiles(tenx=[a, _sample(tmp_path, "c")]).read()
     assert f"read {a}: 5 cells" in caplog.text
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="jae.io.readers"):
+    with caplog.at_level(logging.INFO, logger="jae.io.cellranger"):
         InputFiles(tenx=a).read()  # one file: named by its file name, as before
     assert "read filtered_feature_bc_matrix.h5: 5 cells" in caplog.text
     with pytest.raises(ValueError, match=r"^Cell Ranger file filtered_feature_bc_matrix.h5 holds barcodes without"):

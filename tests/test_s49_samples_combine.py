@@ -179,7 +179,7 @@ def test_refusals():
 
 def test_missing_file_refused_before_any_is_read(tmp_path, monkeypatch):
     p1, _ = _sample(tmp_path / "a.h5", GENES, PEAKS1)
-    import jae.io.readers as readers
+    import jae.io.cellranger as readers
 
     monkeypatch.setattr(readers, "read_10x_h5", lambda *a, **k: pytest.fail("read before every path was checked"))
     with pytest.raises(FileNotFoundError, match="sample 'b' file .*missing.h5 does not exist"):

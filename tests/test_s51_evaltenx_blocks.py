@@ -41,7 +41,7 @@ def _files(tmp_path, name="filtered_feature_bc_matrix.h5", empty=0):
 
 
 def _never_whole(monkeypatch):
-    import jae.io.readers as readers
+    import jae.io.cellranger as readers
 
     def whole(*args, **kwargs):
         raise AssertionError("a Cell Ranger .h5 read whole")

@@ -23,13 +23,15 @@ def _fit(tmp_path, inputs, name, **kwargs):
                          progress_bar=False, **kwargs)
 
 
-def _never_whole(monkeypatch):
-    import jae.io.readers as readers
+def _never_whole(monkeypatch, reader: str = "_read_10x_h5"):
+    """Fail the test where jae.io.cellranger's ``reader`` (the .h5's, or a matrix folder's ``_cells_by_features``)
+    reads the counts whole."""
+    import jae.io.cellranger as readers
 
     def whole(*args, **kwargs):
-        raise AssertionError("a Cell Ranger .h5 read whole")
+        raise AssertionError(f"a Cell Ranger file read whole ({reader})")
 
-    monkeypatch.setattr(readers, "_read_10x_h5", whole)
+    monkeypatch.setattr(readers, reader, whole)
 
 
 def test_one_h5_over_the_budget_streamed_in_blocks(tmp_path, scratch, caplog, monkeypatch):
@@ -84,19 +86,25 @@ def test_one_h5_with_empty_barcodes_refused_as_read_whole(tmp_path, scratch, cap
 
 
 def test_samples_combined_without_reading_an_h5_whole(tmp_path, scratch, caplog, monkeypatch):
-    a, b = _write_pair(tmp_path)
+    combined_on_disk(tmp_path, _write_pair(tmp_path), caplog, monkeypatch)
+    assert not list(scratch.glob("jae-samples-*"))
+
+
+def combined_on_disk(tmp_path, samples, caplog, monkeypatch, reader: str = "_read_10x_h5"):
+    """Session 49's two samples (``samples``: their Cell Ranger outputs) fitted combined on disk, none read whole by
+    ``reader``, give the model fitted on one .h5mu of them combined in memory."""
+    a, b = samples
     mdata = jae.combine_samples({"a": a, "b": b})
     mdata.write(tmp_path / "combined.h5mu")
     from_h5mu = _fit(tmp_path, InputFiles(h5mu=tmp_path / "combined.h5mu"), "h5mu", memory_budget="1K",
                      batch_key="batch")
-    _never_whole(monkeypatch)
+    _never_whole(monkeypatch, reader)
     with caplog.at_level(logging.INFO, logger="jae"):
         disk = _fit(tmp_path, InputFiles(tenx=[a, b]), "disk", memory_budget="1K")
     assert "combining them one sample at a time into a temporary .h5mu" in caplog.text
     assert "merged into 300 common peaks" in caplog.text
     monkeypatch.undo()
     assert np.array_equal(disk.model.embed(mdata), from_h5mu.model.embed(mdata))
-    assert not list(scratch.glob("jae-samples-*"))
 
 
 @pytest.mark.parametrize("form", ["h5", "folder"])

@@ -12,7 +12,7 @@ import torch
 from ._device import float32_default
 from ._flags import check_flags, check_layer
 from ._words import not_a_key
-from .config import JAEConfig, as_epochs, as_seed, model_arguments
+from .config import JAEConfig, as_epochs, as_seed, keyword_arguments, model_arguments
 from .fitting import fit_preprocessed, fit_stages
 from .io.cell_obs import reading_columns
 from .io.paired import batch_column, get_paired
@@ -108,6 +108,7 @@ class JAE:
         return self.preprocessor.kinds[1]
 
     # ----------------------------------------------------------------------------------------------- fit
+    @keyword_arguments(settings=True)  # fit(mdata, max_epochs=5), scvi-tools' habit: one line naming the fix
     def fit(
         self, data, *,
         batch_key: str | None = "batch",
@@ -158,6 +159,7 @@ class JAE:
         self, fitted. ``self.history`` holds the per-epoch losses.
         """
         from .io.mosaic_files import MosaicFiles
+        from .io.obs_keys import check_fit_keys
         from .io.paired_files import PairedFiles
         from .io.plan import plan_input
         from .io.raw import refuse_raw_repeats
@@ -166,6 +168,8 @@ class JAE:
 
         check_flags(finetune=finetune, progress_bar=progress_bar)  # a text 'no' is truthy: it would turn them on
         check_layer(layer)  # a list or a number: one line, not anndata's 'unhashable type'
+        check_fit_keys(batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys,
+                       supervised=self.config.mode == "supervised")  # one column as both: before reading data
         refuse_raw_repeats(data, layer)  # layer='raw': names .raw repeats, with the fix on .raw (not on .X)
         organism = given_organism(organism, needed=(score_phase := phase_keys is None and bool(self.config.n_phase)))
         with batch_column(batch_key), reading_columns([cell_type_key, batch_key, reference, phase_keys]):
@@ -227,6 +231,7 @@ class JAE:
         self.fit_cells = None
         return self
 
+    @keyword_arguments()
     def map_query(self, query, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
                   seed: int | None = None, progress_bar: bool = True) -> "JAE":
         """Map new samples onto this reference: a new model that places the query in this model's space.
@@ -265,6 +270,7 @@ class JAE:
         return pd.Index(self.batches).get_indexer(np.asarray(batch).astype(str)).astype(np.int64)
 
     # ----------------------------------------------------------------------------------- fine-tune / embed
+    @keyword_arguments()
     def finetune(self, data, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
                  seed: int | None = None, progress_bar: bool = True) -> "JAE":
         """Fine-tune on new, unannotated cells with the reconstruction loss only (the seed's online step).
@@ -327,6 +333,7 @@ class JAE:
         recalibrate(self)  # label transfer: the calibration describes the network as it is now
         return self
 
+    @keyword_arguments()
     def embed(self, data, *, key_added: str | None = "X_jae", layer: str | None = "counts") -> np.ndarray:
         """The joint embedding of every cell (:mod:`jae.model.readout`; the raw latent without a readout); data with
         other features than the model's, or RNA alone, is filled in as :mod:`jae.query` explains; cells the model was
@@ -345,6 +352,7 @@ class JAE:
         Z = self.embed_transformed(scaled_new(self, X, new, batch), batch=batch)  # new cells: jae.query.fit_cells
         return self._store(data, Z, cells, key_added)
 
+    @keyword_arguments()
     def latent(self, data, *, key_added: str | None = None, layer: str | None = "counts") -> np.ndarray:
         """The network's raw latent vector of every cell: cell-type logits | batch | phase | free units (``layer``
         as for :meth:`embed`).
@@ -414,6 +422,7 @@ class JAE:
             out[s : s + batch_size] = self.network.encode(self._tensor(np.asarray(X[s : s + batch_size], np.float32))).float().cpu().numpy()
         return out
 
+    @keyword_arguments()
     def predict_cell_type(
         self, data, *, layer: str | None = "counts", embedding: np.ndarray | str | None = None,
         key_added: str | None = None,

@@ -187,7 +187,7 @@ _PHRASES: tuple[tuple[str, _Replacement], ...] = (
     (r"\badd it \(data\.obs\['([^']*)'\] = each cell's batch\), or read the files with --annotations FILE holding it "
      r"\(jae\.read_competition, jae\.io\.open_competition, jae\.io\.open_rna\)",
      "add it to the input, or pass --annotations FILE holding it"),
-    # jae.preprocess.pipeline._other_organism: the cell-cycle genes of the other organism; jae fit's flags
+    # jae.preprocess.organism.refuse_other_organism: the cell-cycle genes of the other organism; jae fit's flags
     (r"\bpass organism='(human|mouse)'", r"pass --organism \1"),
     (r"\bJAEConfig\(n_phase=0\)", "--set n_phase=0"),
     # jae.datasets.write_simulated's path (check_outputs' other refusals): jae simulate's OUT

@@ -18,7 +18,7 @@ from .readout_check import warn_narrow_principal
 from .unread import _ONE_MODE, _QUIET_UNREAD, _quiet_unread, _unread_pairs, _warn_unread
 from .values import _BOOLEANS, _FORMS, _example, _whole_number, typed_numbers
 
-__all__ = ["JAEConfig", "model_arguments", "named_fields", "fields_signature", "unknown_field"]
+__all__ = ["JAEConfig", "keyword_arguments", "model_arguments", "named_fields", "fields_signature", "unknown_field"]
 
 Mode = Literal["supervised", "unsupervised"]
 ReadoutKind = Literal["components", "principal", "latent"]
@@ -80,6 +80,61 @@ def model_arguments(init):
         return init(self, *args, **settings)
 
     return checked
+
+
+#: Other tools' names of an argument of jae's calls, as scvi-tools users (``setup_anndata(labels_key=)``,
+#: ``train(max_epochs=)``) and scib / scib-metrics users (``label_key=``, ``embedding_obsm_keys=``, ``labels=``) pass
+#: them, and jae's name of it: named in the refusal where the call has that argument.
+_OTHER_NAMES = {"labels_key": "cell_type_key", "label_key": "cell_type_key", "max_epochs": "epochs",
+                "n_epochs": "epochs", "embedding_obsm_keys": "embeddings", "embed": "embeddings",
+                "labels": "cell_type"}
+
+
+def keyword_arguments(*, name: str | None = None, settings: bool = False):
+    """Decorate a public call (its signature kept) to refuse a keyword that is no argument of it in one line, before
+    Python's bare "unexpected keyword argument": other tools' names (:data:`_OTHER_NAMES`) with the call's own; with
+    ``settings`` (:meth:`jae.JAE.fit`, which reads the model's :class:`JAEConfig`), a field of it
+    (``fit(mdata, max_epochs=5)``, as scvi-tools' ``train(max_epochs=5)``) with the model call that takes it;
+    anything else with the closest argument, or all of them. ``name``: the call's, for a function (``jae.evaluate``);
+    a method of :class:`jae.JAE` is named by its class (``JAE.fit``)."""
+    import functools
+    import inspect
+
+    def decorate(function):
+        arguments = tuple(p for p in inspect.signature(function).parameters if p != "self")
+
+        @functools.wraps(function)
+        def checked(*args, **given):
+            unknown = [k for k in given if k not in arguments]
+            if unknown:
+                owner = name or f"{type(args[0]).__name__}.{function.__name__}"
+                config = getattr(args[0], "config", None) if settings else None
+                raise TypeError(_not_a_keyword(owner, arguments, given, unknown, config))
+            return function(*args, **given)
+
+        return checked
+
+    return decorate
+
+
+def _not_a_keyword(owner: str, arguments: tuple, given: dict, unknown: list, config) -> str:
+    name = unknown[0]
+    ours = _OTHER_NAMES.get(str(name))
+    if ours in arguments:
+        value = repr(given[name])
+        value = value if len(value) <= 60 and "\n" not in value else "..."  # a Series or an array: not printed
+        return f"{owner} has no argument {name!r}; its name here is {ours!r}: pass {ours}={value}"
+    moved = [k for k in unknown if k in {f.name for f in fields(JAEConfig)}] if config is not None else []
+    if moved:
+        values = ", ".join(f"{k}={given[k]!r}" for k in moved)
+        model = (f"JAE(JAEConfig({values}))" if config == JAEConfig() else
+                 f"JAE(dataclasses.replace(model.config, {values}))")
+        return (f"{', '.join(moved)} {'is a JAEConfig field' if len(moved) == 1 else 'are JAEConfig fields'}, not "
+                f"{'an argument' if len(moved) == 1 else 'arguments'} of {owner}: give "
+                f"{'it' if len(moved) == 1 else 'them'} to the model, {model}.{owner.rpartition('.')[2]}(...)")
+    close = difflib.get_close_matches(str(name), arguments, n=1, cutoff=0.6)
+    return (f"{owner} has no argument {name!r}; " + (f"did you mean {close[0]!r}?" if close else
+            f"its arguments are {', '.join(arguments)}"))
 
 
 def _not_an_argument(owner: str, arguments: tuple, args: tuple, settings: dict, unknown: list) -> str:

@@ -156,6 +156,8 @@ def cell_type_labels(obs: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarra
                            for x, ok, v in zip(np.asarray(column, dtype=np.float64), labelled, values)], dtype=object)
     labels = np.where(labelled, values, np.nan).astype(object)
     _warn_placeholders(labels[labelled], key)
+    from ..labels.variants import warn_blank_variants
+    warn_blank_variants(labels[labelled], key, "scored")
     return labels, np.asarray(labelled, dtype=bool)
 
 
@@ -392,9 +394,28 @@ def warn_ambiguous_obsm(data, key: str, files: bool) -> None:
     else:
         if key in getattr(data, "obsm", {}):
             return
+        held = [a for a in getattr(data, "mod", {}).values() if key in a.obsm]
+        if _one_embedding(held, key):  # embed({'rna': a, 'prot': b}) stores the one embedding in each: no choice
+            return
         holders = [str(m) for m, a in getattr(data, "mod", {}).items() if key in a.obsm]
     if len(holders) > 1:
         logger.warning("obsm[%r] is held by the modalities %s, not by the data itself: the embedding %r scored is "
                        "%r's; to score another, store it in the data's obsm under a key of its own (e.g. "
                        "mdata.obsm['%s_%s'] = mdata[%r].obsm[%r])", key, holders, key, holders[0], key, holders[1],
                        holders[1], key)
+
+
+def _one_embedding(held, key: str) -> bool:
+    """True when the AnnData ``held`` (two or more) hold the same values in ``obsm[key]`` on the cells they share, as
+    :meth:`jae.JAE.embed` of ``{name: AnnData}`` stores its one embedding in each: whichever is scored, the scores
+    are the same."""
+    if len(held) < 2 or any(sp.issparse(a.obsm[key]) for a in held):
+        return False
+    first = held[0]
+    for other in held[1:]:
+        shared = first.obs_names.intersection(other.obs_names, sort=False)
+        a = np.asarray(first.obsm[key])[first.obs_names.get_indexer(shared)]
+        b = np.asarray(other.obsm[key])[other.obs_names.get_indexer(shared)]
+        if not len(shared) or a.shape != b.shape or not np.array_equal(a, b):
+            return False
+    return True

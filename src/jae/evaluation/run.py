@@ -19,6 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._flags import check_flags
+from ..config import keyword_arguments
 from .inputs import _is_files, obsm_embedding, read_embedding
 from .checks import (
     DEFAULT_BATCH_KEY, cell_type_labels,
@@ -130,6 +131,7 @@ def lognormalized_gex_blocks(files, *, block_rows: int | None = None, notes: lis
     return (lambda: (log_normalize(b, copy=False) for b in read_ahead(source.blocks(rows)))), files.var_names[i]
 
 
+@keyword_arguments(name="jae.evaluate")  # scib's label_key=, scib-metrics' embedding_obsm_keys=: one line
 def evaluate(
     data,
     embeddings: Mapping[str, np.ndarray | str | os.PathLike] | Sequence[str] = ("X_jae",),
@@ -227,7 +229,7 @@ def evaluate(
     from ..baseline import scored_baseline
     from ..io.atomic import atomic_files, protected
     from ..io.outputs import check_outputs
-    from ..io.cell_obs import unused_batches, warn_dropped
+    from ..io.cell_obs import reading_columns, unused_batches, warn_dropped
     from ..io.paired import cell_obs
     from ..metrics import cell_cycle_reference, cell_cycle_reference_blocks, evaluate_embedding
     from ..metrics._graph import resolve_knn
@@ -279,7 +281,9 @@ def evaluate(
     if files and getattr(data, "other_obs", None) is not None:  # jae.io.open_competition: as read_competition reads
         data = _second_file_columns(data, cell_type_key, batch_key, pseudotime_keys)  # them, its second file's too
     read_from = data_files(data)  # named in the report (taken before the baseline may read misordered files whole)
-    obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
+    with reading_columns([cell_type_key, batch_key, *(["pseudotime_order_*"] if pseudotime_keys is None else
+                                                      pseudotime_keys)]):  # others' clashes (muon's leiden): INFO
+        obs = cell_obs(data)  # as fit reads them: the global obs and the columns kept only in a modality's obs
     if obs is None:
         raise TypeError(f"data must be a MuData, an AnnData or {{name: AnnData}}, not a {type(data).__name__}")
     if files:  # a modality's values of a column dropped: said as read whole (cell_obs warns of a MuData's)

@@ -98,6 +98,12 @@ def impute(model, data, *, modality: str | None = None, method: str = "decoder",
         from ..io.plan import opened  # without one are refused before their counts are read, as jae embed does;
         # reference cells shifted as a mapped batch, and cells of batches not mapped, said as embed says them
         model.adapter.batch_column(opened(data, layer=layer), model.batches, getattr(model, "batch_key", None))
+    if modality is None:  # cells lacking each modality: refused before their features are computed
+        from ..query.features import measured
+
+        early = measured(model, data, layer=layer)
+        if early is not None and not early.all(axis=0).any():
+            modality_to_impute(model, early)
     target = names[1] if modality is None else modality
     source = names[1 - names.index(target)]
     X, cells, observed, _ = query_features(model, data, layer=layer)

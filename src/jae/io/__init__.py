@@ -14,8 +14,8 @@ from .plan import plan_input
 from .rna_files import RnaFiles, open_rna
 from .single import split_anndata, to_mudata
 from .annotations import join_annotations
-from .cellranger import read_10x_mtx
-from .readers import make_mudata, read_10x_h5, read_competition, read_h5ad, read_h5mu, read_obs
+from .cellranger import read_10x_h5, read_10x_mtx
+from .readers import make_mudata, read_competition, read_h5ad, read_h5mu, read_obs
 from .paired_h5ad import read_paired_h5ad
 from .peaks import remap_peaks
 from .samples import combine_samples

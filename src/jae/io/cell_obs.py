@@ -67,8 +67,10 @@ def reading_columns(columns):
     and only when it is one of ``columns``, those the call reads (its batch and cell-type keys); the others are said
     at INFO, since the call reads nothing else of them: scanpy's ``calculate_qc_metrics`` run on each modality gives
     each its own ``'total_counts'``, ``'n_genes_by_counts'``, ..., and every such column was warned about on every
-    call (three times by ``map_query``). ``columns`` None: every column (a call whose output holds the data's obs
-    columns, ``jae embed``, ``jae.impute``: each warned about once). Outside any block each is warned."""
+    call (three times by ``map_query``). A name ending in ``*`` stands for every column it begins
+    (``'pseudotime_order_*'``: those ``jae.evaluate`` reads by default). ``columns`` None: every column (a call whose
+    output holds the data's obs columns, ``jae embed``, ``jae.impute``: each warned about once). Outside any block
+    each is warned."""
     if _READ.get() is not None:
         yield
         return
@@ -162,7 +164,8 @@ def _log_dropped(global_obs: pd.DataFrame | None, frames: Sequence[pd.DataFrame]
             if log and (read is None or line not in read[1]):
                 if read is not None:
                     read[1].add(line)
-                loud = read is None or read[0] is None or str(col) in read[0]
+                loud = read is None or read[0] is None or any(str(col) == c or c.endswith("*") and
+                                                              str(col).startswith(c[:-1]) for c in read[0])
                 (logger.warning if loud else logger.info)("%s", line)
     return dropped
 
@@ -407,11 +410,11 @@ def check_batches(batch: pd.Series, *, min_cells: int = 2) -> None:
     ValueError
         For cells without a batch, or batches with fewer than ``min_cells`` cells.
     """
-    missing = int((batch.isna().to_numpy() | missing_text(batch.to_numpy())).sum())  # 'nan' text too, as evaluate
-    if missing:
+    gaps = batch.isna().to_numpy() | missing_text(batch.to_numpy())  # 'nan' text too, as evaluate
+    if gaps.any():  # which cells: a few of thousands were not found without it
         raise ValueError(
-            f"{missing} of {len(batch)} cells have no batch label in {batch.name!r}; fill the missing labels "
-            "(e.g. with the sample name) or drop those cells"
+            f"{int(gaps.sum())} of {len(batch)} cells have no batch label in {batch.name!r}; fill the missing labels "
+            f"(e.g. with the sample name) or drop those cells (e.g. {examples(batch.index[gaps])})"
         )
     sizes = batch.value_counts()
     sizes = sizes[sizes > 0]

@@ -4,24 +4,34 @@ Cell Ranger and Cell Ranger ARC write each sample twice: ``outs/filtered_feature
 ``outs/filtered_feature_bc_matrix/`` holding ``matrix.mtx.gz`` (features x cells, Matrix Market), ``features.tsv.gz``
 and ``barcodes.tsv.gz`` (Cell Ranger 2: ``genes.tsv``), which GEO deposits often hold alone, renamed with a prefix
 (``GSM5123951_s1_matrix.mtx.gz``). :func:`read_10x_mtx` reads the folder into the MuData :func:`jae.read_10x_h5`
-gives for the ``.h5``, both built by one function (:func:`jae.io.readers.tenx_mudata`); :func:`read_cell_ranger`
+gives for the ``.h5``, both built by one function (:func:`tenx_mudata`); :func:`read_cell_ranger`
 reads a path of either form.
 """
 
 from __future__ import annotations
 
 import csv
+import logging
 import os
+import warnings
 from pathlib import Path
 
+import anndata as ad
+import h5py
+import mudata as md
 import numpy as np
 import pandas as pd
 
-from .files import check_not_empty
+from .cellranger_blocks import tenx_matrix
+from .files import check_not_empty, gex_only_message
+from .modality import feature_kinds
 from .paths import user_path
+from .readers import make_mudata
 
-__all__ = ["read_10x_mtx", "is_mtx", "mtx_files", "read_cell_ranger", "check_cell_ranger",
+__all__ = ["read_10x_h5", "read_10x_mtx", "is_mtx", "mtx_files", "mtx_names", "read_cell_ranger", "check_cell_ranger",
            "reader_name"]
+
+logger = logging.getLogger(__name__)
 
 PathLike = str | os.PathLike
 
@@ -34,8 +44,10 @@ _ENDS = {"matrix": ("matrix.mtx.gz", "matrix.mtx"),
 def read_10x_mtx(path: PathLike, *, prefix: str | None = None, mod2_kind: str | None = None):
     """Read a Cell Ranger / Cell Ranger ARC matrix folder (``filtered_feature_bc_matrix/``), as GEO often holds it.
 
-    The same MuData as :func:`jae.read_10x_h5` gives for the same sample's ``.h5``. The folder is read whole (no
-    streaming): the matrix with ``scipy.io.mmread`` (multithreaded), stored by cell as jae reads it.
+    The same MuData as :func:`jae.read_10x_h5` gives for the same sample's ``.h5``. The folder is read whole: the
+    matrix with ``scipy.io.mmread`` (multithreaded), stored by cell as jae reads it. (The file workflows, ``jae fit
+    --10x`` and the others, read a folder over ``--memory-budget`` in blocks of cells instead, the same counts:
+    :mod:`jae.io.mtx_blocks`.)
 
     Parameters
     ----------
@@ -68,7 +80,17 @@ def read_10x_mtx(path: PathLike, *, prefix: str | None = None, mod2_kind: str | 
 
 def _read_10x_mtx(path: PathLike, *, prefix: str | None = None, mod2_kind: str | None = None,
                   rna_alone: bool = False, name: str | None = None):
-    """:func:`read_10x_mtx`; ``rna_alone`` and ``name`` as for :func:`jae.io.readers._read_10x_h5`."""
+    """:func:`read_10x_mtx`; ``rna_alone`` and ``name`` as for :func:`_read_10x_h5`."""
+    matrix, shown, n_cells, n_features, parts = mtx_names(path, prefix=prefix, name=name)
+    X = _cells_by_features(matrix, n_cells, n_features)
+    return tenx_mudata(X, *parts, shown=shown, mod2_kind=mod2_kind, rna_alone=rna_alone)
+
+
+def mtx_names(path: PathLike, *, prefix: str | None = None, name: str | None = None) -> tuple:
+    """``(matrix, shown, n_cells, n_features, parts)`` of a matrix folder (or its matrix file) ``path``: its Matrix
+    Market file, how messages name it (``name``, default the folder's name), its shape, and ``parts``
+    ``(barcodes, ids, names, ftypes, genome, tags)`` as :func:`tenx_mudata` takes them; the matrix's header alone
+    read. Refused in one line when the three files disagree on the shape or hold no cells or no features."""
     matrix, features, barcodes = mtx_files(path, prefix=prefix)
     shown = name or user_path(path).name
     feats = _table(features)
@@ -80,7 +102,6 @@ def _read_10x_mtx(path: PathLike, *, prefix: str | None = None, mod2_kind: str |
     if n_cols != n_cells:
         raise ValueError(_disagree(shown, barcodes, n_cells, "barcodes", matrix, n_cols, "columns (cells)"))
     check_not_empty(str(path), n_cells, n_features)
-    X = _cells_by_features(matrix, n_cells, n_features)
     ids = feats[0].to_numpy(dtype=object)
     names = feats[1].to_numpy(dtype=object) if feats.shape[1] > 1 else ids.copy()
     ftypes = (feats[2].to_numpy(dtype=object) if feats.shape[1] > 2
@@ -90,11 +111,113 @@ def _read_10x_mtx(path: PathLike, *, prefix: str | None = None, mod2_kind: str |
         chrom, start, end = feats[3], feats[4], feats[5]
         interval = chrom + ":" + start + "-" + end
         tags["interval"] = interval.where(~chrom.isin(["", "NA"]), "NA").to_numpy(dtype=object)
-    from .readers import tenx_mudata
+    parts = (cells[0].to_numpy(dtype=object), ids, names, ftypes, np.full(n_features, "", dtype=object), tags)
+    return matrix, shown, n_cells, n_features, parts
 
-    return tenx_mudata(X, cells[0].to_numpy(dtype=object), ids, names, ftypes,
-                       np.full(n_features, "", dtype=object), tags, shown=shown, mod2_kind=mod2_kind,
+
+def _decode(values: np.ndarray) -> np.ndarray:
+    return np.array([v.decode() if isinstance(v, bytes) else str(v) for v in values], dtype=object)
+
+
+#: the ``features`` datasets of a Cell Ranger file read into named columns (or not per feature: ``_all_tag_keys``)
+_10X_READ = frozenset({"id", "name", "feature_type", "genome", "_all_tag_keys"})
+
+
+def read_10x_h5(path: PathLike, *, mod2_kind: str | None = None) -> md.MuData:
+    """Read a Cell Ranger / Cell Ranger ARC ``filtered_feature_bc_matrix.h5``.
+
+    Parameters
+    ----------
+    path
+        The HDF5 file, with group ``matrix`` holding ``data``, ``indices``, ``indptr``, ``shape``, ``barcodes``
+        and ``features/{id, name, feature_type, genome}`` (Cell Ranger >= 3). The matrix folder Cell Ranger
+        writes beside it (``filtered_feature_bc_matrix/``, GEO's copies): :func:`jae.read_10x_mtx`, the same MuData.
+    mod2_kind
+        ``'ATAC'`` or ``'ADT'``: keep RNA and this modality only (a file holding Peaks and Antibody Capture both, as
+        TEA-seq or DOGMA-seq data); None keeps every modality.
+
+    Returns
+    -------
+    MuData with one modality per feature type: ``'rna'`` (Gene Expression) and ``'atac'`` (Peaks) and/or
+    ``'prot'`` (Antibody Capture); other feature types (Multiplexing Capture, CRISPR Guide Capture, Custom) are left out,
+    with a log line. Each holds float32 counts, cells x features CSR, in ``.X`` and
+    ``.layers['counts']`` (the same matrix); ``var_names`` are the feature names (made unique),
+    ``var['gene_ids']`` the feature ids, ``var['feature_types']`` the kind, ``var['genome']``, and the file's other
+    feature columns as scanpy keeps them (Cell Ranger ARC's ``var['interval']``: the peaks' genomic intervals).
+
+    Raises
+    ------
+    ValueError
+        For a file without the ``matrix`` group, or without Gene Expression features and Peaks or Antibody Capture.
+    """
+    return _read_10x_h5(path, mod2_kind=mod2_kind)
+
+
+def _read_10x_h5(path: PathLike, *, mod2_kind: str | None = None, rna_alone: bool = False,
+                 name: str | None = None) -> md.MuData:
+    """:func:`read_10x_h5`; ``rna_alone``: a file of Gene Expression alone is read as a MuData of ``'rna'`` alone (a
+    query that a fitted model embeds or maps from RNA, as :class:`jae.io.InputFiles` reads it); ``name``: how its
+    messages and log lines name the file (default: its file name; several samples' files share one)."""
+    import scipy.sparse as sp
+
+    with tenx_matrix(path) as (g, path, n_cells, n_features):
+        shown = name or path.name
+        # stored features x cells in CSC, which is cells x features in CSR
+        X = sp.csr_matrix(
+            (g["data"][()].astype(np.float32), g["indices"][()], g["indptr"][()]), shape=(n_cells, n_features)
+        )
+        barcodes, ids, names, ftypes, genome, tags = tenx_names(g, n_features)
+    return tenx_mudata(X, barcodes, ids, names, ftypes, genome, tags, shown=shown, mod2_kind=mod2_kind,
                        rna_alone=rna_alone)
+
+
+def tenx_names(g: h5py.Group, n_features: int) -> tuple:
+    """``(barcodes, ids, names, ftypes, genome, tags)`` of a Cell Ranger ``.h5``'s ``matrix`` group ``g``, as
+    :func:`tenx_mudata` takes them (``tags``: the other per-feature columns, e.g. Cell Ranger ARC's ``interval``)."""
+    feats = g["features"]
+    ids, names, ftypes = (_decode(feats[k][()]) for k in ("id", "name", "feature_type"))
+    genome = _decode(feats["genome"][()]) if "genome" in feats else np.full(n_features, "", dtype=object)
+    tags = {k: _decode(v[()]) for k, v in feats.items()
+            if k not in _10X_READ and isinstance(v, h5py.Dataset) and v.shape == (n_features,)}
+    return _decode(g["barcodes"][()]), ids, names, ftypes, genome, tags
+
+
+def tenx_mudata(X, barcodes, ids, names, ftypes, genome, tags: dict, *, shown: str, mod2_kind: str | None = None,
+                rna_alone: bool = False):
+    """The MuData of a Cell Ranger matrix: ``X`` cells x features (float32 CSR), the cells' ``barcodes``, the
+    features' ``ids``, ``names``, feature types ``ftypes``, ``genome`` and other per-feature columns ``tags`` (Cell
+    Ranger ARC's ``interval``), each an array of text; ``shown`` names the file in messages and log lines. One
+    modality per feature type jae pairs (others left out, logged), refused without Gene Expression, or with it alone
+    unless ``rna_alone`` (a query's RNA); ``mod2_kind`` keeps RNA and that modality only."""
+    kinds, ignored = feature_kinds(ftypes, where=shown)  # CellPlex, CRISPR, Custom: no modality jae pairs
+    if ignored:
+        keep = np.flatnonzero(pd.notna(kinds))
+        X, ids, names, genome, kinds = X[:, keep], ids[keep], names[keep], genome[keep], kinds[keep]
+        tags = {k: v[keep] for k, v in tags.items()}
+    if "GEX" not in set(kinds):
+        raise ValueError(f"{shown} has no Gene Expression features (found {sorted(set(ftypes))}); jae needs RNA")
+    if len(set(kinds)) < 2 and not rna_alone:
+        raise ValueError(gex_only_message(shown, ignored))
+    from .single import split_anndata
+
+    var = pd.DataFrame({"gene_ids": ids, "feature_types": kinds, "genome": genome, **tags}, index=pd.Index(names))
+    with warnings.catch_warnings():  # names repeated across feature types (a protein and its gene) are split apart
+        warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
+        whole = ad.AnnData(X=X, obs=pd.DataFrame(index=pd.Index(barcodes, name=None)), var=var)
+        mods = split_anndata(whole, layer=None) or {"rna": whole}  # None: Gene Expression alone (rna_alone)
+    if mod2_kind is not None:
+        from .modality import describe_types
+        from .paired_h5ad import _second_modality
+
+        mods = _second_modality(mods, mod2_kind, what=f"Cell Ranger file {shown}", found=describe_types(ftypes))
+    for mod, adata in mods.items():
+        if len(repeated := adata.var_names[adata.var_names.duplicated()].unique()):  # said, not silent
+            logger.info("%s: %d repeated %s feature names made unique as anndata does: e.g. the second %r is %r",
+                        shown, len(repeated), mod, repeated[0], f"{repeated[0]}-1")
+        adata.var_names_make_unique()
+        adata.layers["counts"] = adata.X
+    logger.info("read %s: %d cells, modalities %s", shown, X.shape[0], {k: v.n_vars for k, v in mods.items()})
+    return make_mudata(mods)
 
 
 def _disagree(shown, table: Path, n: int, noun: str, matrix: Path, m: int, axis: str) -> str:
@@ -249,9 +372,7 @@ def check_cell_ranger(path: PathLike, *, what: str = "Cell Ranger .h5") -> Path:
 def read_cell_ranger(path: PathLike, *, mod2_kind: str | None = None, rna_alone: bool = False,
                      name: str | None = None):
     """A Cell Ranger output, its matrix folder (or matrix file: :func:`read_10x_mtx`) or its ``.h5``
-    (:func:`jae.read_10x_h5`); ``rna_alone`` and ``name`` as for :func:`jae.io.readers._read_10x_h5`."""
+    (:func:`jae.read_10x_h5`); ``rna_alone`` and ``name`` as for :func:`_read_10x_h5`."""
     if is_mtx(path):
         return _read_10x_mtx(path, mod2_kind=mod2_kind, rna_alone=rna_alone, name=name)
-    from .readers import _read_10x_h5
-
     return _read_10x_h5(path, mod2_kind=mod2_kind, rna_alone=rna_alone, name=name)

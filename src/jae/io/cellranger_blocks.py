@@ -7,8 +7,9 @@ contiguous slice of ``indptr``, ``indices`` and ``data``. :class:`CellRangerCoun
 :func:`read_header` gives the file's cells and features as :func:`jae.read_10x_h5` reads them (the same MuData, its
 counts left out) and each modality's columns of the file, so a block's counts split into the modalities give the rows
 that reading the file whole gives. :func:`tenx_matrix` is the one opening of a Cell Ranger ``.h5`` (its checks, its
-shape) that these readers and :func:`jae.read_10x_h5` make. Matrix folders (``matrix.mtx.gz``, coordinates in no
-order of cells) are read whole (:func:`jae.read_10x_mtx`).
+shape) that these readers and :func:`jae.read_10x_h5` make. A matrix folder (``matrix.mtx.gz``, coordinates in no
+order of cells) gives the same header (:func:`read_header`) and its counts in blocks through a temporary copy ordered
+by cell (:func:`file_counts`, :mod:`jae.io.mtx_blocks`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import scipy.sparse as sp
 from .chunked import BackedCounts, cells_without_counts, matrix_bytes
 from .files import _check_file, _readable, check_is_10x, check_not_empty
 
-__all__ = ["CellRangerCounts", "read_header", "scan_counts", "modality_blocks", "read_gex"]
+__all__ = ["CellRangerCounts", "read_header", "file_counts", "scan_counts", "modality_blocks", "read_gex"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class CellRangerCounts(BackedCounts):
     def _index(self, axis: str):
         import pandas as pd
 
-        from .readers import _decode
+        from .cellranger import _decode
 
         with h5py.File(self.path, "r") as f:
             g = f["matrix"]
@@ -67,6 +68,9 @@ class CellRangerCounts(BackedCounts):
     def read(self) -> sp.csr_matrix:
         """Every cell's counts (float32 CSR), as :func:`jae.read_10x_h5` reads them."""
         return sp.vstack(list(self.blocks(max(self.shape[0], 1))), format="csr")
+
+    def close(self) -> None:
+        """Nothing to release: the file is read in place (:class:`jae.io.mtx_blocks.MtxCounts` removes its copy)."""
 
 
 @contextmanager
@@ -84,14 +88,19 @@ def tenx_matrix(path):
 
 
 def read_header(path, *, mod2_kind: str | None = None, name: str | None = None):
-    """``(mdata, columns)``: the MuData :func:`jae.io.readers._read_10x_h5` reads from the Cell Ranger ``.h5``
-    ``path`` (RNA alone taken), with all-zero counts (nothing of the matrix is read but its shape), and per modality
-    the file's columns of its features, in its order. Refused as reading it whole refuses it."""
-    from .readers import tenx_mudata, tenx_names
+    """``(mdata, columns)``: the MuData :func:`jae.io.cellranger._read_10x_h5` (or, for a matrix folder,
+    ``_read_10x_mtx``) reads from the Cell Ranger output ``path`` (RNA alone taken), with all-zero counts (nothing of
+    the matrix is read but its shape), and per modality the file's columns of its features, in its order. Refused as
+    reading it whole refuses it."""
+    from .cellranger import is_mtx, mtx_names, tenx_mudata, tenx_names
 
-    with tenx_matrix(path) as (g, path, n_cells, n_features):
-        barcodes, ids, names, ftypes, genome, tags = tenx_names(g, n_features)
-    shown = name or path.name
+    if is_mtx(path):
+        _, shown, n_cells, n_features, parts = mtx_names(path, name=name)
+    else:
+        with tenx_matrix(path) as (g, path, n_cells, n_features):
+            parts = tenx_names(g, n_features)
+        shown = name or path.name
+    barcodes, ids, names, ftypes, genome, tags = parts
     tags[_COLUMN] = np.arange(n_features)  # carried through the split (and the features left out) into each modality
     X = sp.csr_matrix((n_cells, n_features), dtype=np.float32)
     mdata = tenx_mudata(X, barcodes, ids, names, ftypes, genome, tags, shown=shown, mod2_kind=mod2_kind,
@@ -101,6 +110,19 @@ def read_header(path, *, mod2_kind: str | None = None, name: str | None = None):
         columns[m] = adata.var[_COLUMN].to_numpy(np.int64)
         del adata.var[_COLUMN]
     return mdata, columns
+
+
+def file_counts(path):
+    """The counts of the Cell Ranger output ``path`` in blocks of cells: an ``.h5``'s read in place
+    (:class:`CellRangerCounts`), a matrix folder's read once into a temporary file ordered by cell
+    (:class:`jae.io.mtx_blocks.MtxCounts`); :meth:`close` it when done."""
+    from .cellranger import is_mtx
+
+    if is_mtx(path):
+        from .mtx_blocks import MtxCounts
+
+        return MtxCounts(path)
+    return CellRangerCounts(path)
 
 
 def scan_counts(counts: CellRangerCounts, columns: dict) -> tuple[dict, dict]:
@@ -146,7 +168,7 @@ def read_gex(inputs):
     rna = header.mod["rna"]
     rna.X = sp.vstack(rows, format="csr") if len(rows) > 1 else rows[0]
     del rows
-    rna.layers["counts"] = rna.X  # one matrix, as jae.io.readers.tenx_mudata keeps it
+    rna.layers["counts"] = rna.X  # one matrix, as jae.io.cellranger.tenx_mudata keeps it
     logger.info("%s: its Gene Expression (%d genes) read in blocks of cells, the other features left out",
                 path.name, rna.n_vars)
     mdata = make_mudata({"rna": rna})

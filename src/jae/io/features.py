@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._words import count
+from .gene_names import SYMBOLS, gene_symbols, scheme_fix, symbols_fix
 
 __all__ = ["examples", "by_cell_names", "unique_features", "columns_read", "feature_indexer", "feature_overlap",
            "FeatureOverlap", "MIN_FEATURE_FRACTION", "SYMBOLS", "gene_symbols", "scheme_fix"]
@@ -23,10 +24,6 @@ logger = logging.getLogger(__name__)
 #: missing features would be more guess than measurement (a simulated query's embedding keeps 75% of its 15 nearest
 #: neighbours with 80% of the genes, 60% with 60%: ``tests/test_query_features.py``); a clear round line, not tuned.
 MIN_FEATURE_FRACTION = 0.5
-#: The ``var`` column where CELLxGENE keeps gene symbols (its var_names are Ensembl IDs).
-SYMBOLS = "feature_name"
-
-
 def examples(values, n: int = 3) -> str:
     """The first ``n`` distinct values as text, quoted and comma-separated, with ``', ...'`` when there are more, e.g.
     ``"'CD3', 'CD4', ..."`` (numpy strings read as plain text, not ``np.str_('CD3')``)."""
@@ -188,41 +185,6 @@ class FeatureOverlap:
         return not len(self.missing)
 
 
-def gene_symbols(var) -> pd.Index | None:
-    """The gene symbols in ``var[SYMBOLS]`` (CELLxGENE's layout: Ensembl IDs as var_names, symbols beside them), or
-    None when ``var`` (a DataFrame, or None) has no such column."""
-    if var is None or SYMBOLS not in getattr(var, "columns", ()):
-        return None
-    return pd.Index(np.asarray(var[SYMBOLS]).astype(str))
-
-
-def stored_gene_symbols(path, *, modality: str | None = None, raw: bool = False) -> pd.Index | None:
-    """:func:`gene_symbols` of an AnnData stored in ``path`` (an ``.h5mu`` file's ``modality``; the ``var`` of
-    ``.raw`` with ``raw``), that column read alone, without the counts or the rest of ``var``."""
-    import h5py
-    from anndata.io import read_elem
-
-    with h5py.File(path, "r") as f:
-        group = f["mod"][modality] if modality is not None else f
-        var = group["raw"]["var"] if raw else group.get("var")
-        if not isinstance(var, h5py.Group) or SYMBOLS not in var:
-            return None
-        return pd.Index(np.asarray(read_elem(var[SYMBOLS])).astype(str))
-
-
-def _symbols_fix(var_names, expected: pd.Index, symbols, reference: str) -> str | None:
-    """The fix naming the genes by the symbols the data keeps in ``var['feature_name']`` (``symbols``: an Index, a
-    function giving it, or None), when they are not its var_names (CELLxGENE's layout); None otherwise."""
-    symbols = symbols() if callable(symbols) else symbols
-    if symbols is None or pd.Index(symbols).astype(str).equals(pd.Index(var_names).astype(str)):
-        return None
-    hits = len(pd.Index(symbols).astype(str).intersection(pd.Index(expected).astype(str)))
-    return (f"gene symbols are in var['{SYMBOLS}'] (CELLxGENE layout): {hits} of {reference}'s {len(expected)} "
-            f"features are among them; name the genes by them, e.g. adata.var_names = "
-            f"adata.var['{SYMBOLS}'].astype(str); adata.var_names_make_unique() (on a copy, or write the file "
-            "again so)")
-
-
 #: A genomic interval as peak callers write it, with its separators: chr1:100-200 (10x, Signac), chr1-100-200,
 #: chr1_100_200 (:data:`jae.io.modality._PEAK_NAME` tells peaks apart by these forms).
 _INTERVAL = re.compile(r"^(.+?)([:_-])(\d+)([_-])(\d+)$")
@@ -342,15 +304,15 @@ def _version_fix(var_names: pd.Index, expected: pd.Index, reference: str, need: 
 
 
 def _case_fix(var_names, expected: pd.Index, reference: str, need: float) -> str | None:
-    """The fix when the data's features are the reference's spelt in another case (``Actb`` for ``ACTB``); None
-    otherwise."""
+    """The fix when the data's features are the reference's in another case (``Actb`` for ``ACTB``), else None."""
     folded = _by_key(var_names, expected, lambda names: pd.Index(pd.Index(names).astype(str).str.upper()))
     if folded < need * len(expected):
         return None
     return (f"{folded} of them match {reference}'s when case is ignored ({reference}'s are like "
             f"{str(expected[0])!r}): give them its spelling, e.g. names = {{n.upper(): n for n in <{reference}'s "
-            "features>}; adata.var_names = [names.get(n.upper(), n) for n in adata.var_names] (on a copy, or write "
-            "the file again so; mouse genes against a human reference match only where the symbols agree)")
+            "features>}; have = set(adata.var_names); adata.var_names = [m if (m := names.get(n.upper(), n)) not in "
+            "have else n for n in adata.var_names] (on a copy, or write the file again so; mouse genes against a human "
+            "reference match only where the symbols agree)")
 
 
 def _tag_fix(var_names, expected: pd.Index, reference: str, need: float) -> str | None:
@@ -376,7 +338,7 @@ def _renaming_fix(var_names, expected: pd.Index, symbols, reference: str,
     ``var['feature_name']``, with other interval separators, with or without Ensembl version suffixes, with another
     shared prefix or suffix, with another tag after the antibody's name, or in another case; else None. A renaming is
     named only when at least ``need`` of ``expected`` would then be present (1: every one, where all are needed)."""
-    return (_symbols_fix(var_names, expected, symbols, reference)
+    return (symbols_fix(var_names, expected, symbols, reference)
             or _interval_fix(var_names, expected, reference, need) or _version_fix(var_names, expected, reference, need)
             or _affix_fix(var_names, expected, reference, need) or _tag_fix(var_names, expected, reference, need)
             or _case_fix(var_names, expected, reference, need))
@@ -401,23 +363,12 @@ def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference
     remapped = remap_fix(var_names, expected, reference)
     if remapped is not None and shared == 0:
         return f"none of its features is one of {reference}'s, so there is nothing to subset to; {remapped}"
-    if shared == 0 and not scheme_fix(var_names, expected):
+    if shared == 0 and not scheme_fix(var_names, expected, symbols):
         return (f"none of its features is one of {reference}'s (another gene panel, organism or peak set), so there is "
                 f"nothing to subset to: give the data in {reference}'s features (for ATAC: count the cells' fragments "
                 f"in {reference}'s peaks: jae.count_fragments), or fit a reference on cells measured like these")
-    return (f"{remapped}; or " if remapped else "") + (scheme_fix(var_names, expected) or (
+    return (f"{remapped}; or " if remapped else "") + (scheme_fix(var_names, expected, symbols) or (
         "fit a reference on features this data shares with it (subset both to the shared features, then refit)"))
-
-
-def scheme_fix(var_names, expected) -> str | None:
-    """The fix when the data names genes by Ensembl ID and the model by symbol, or the reverse; else None."""
-    ensembl = [bool(pd.Series(ix).str.match(r"ENS[A-Z]*G\d").mean() > 0.5) for ix in (var_names, expected)]
-    if ensembl[0] == ensembl[1]:
-        return None
-    data, model, column, then = (("Ensembl ID", "symbol", "gene_symbols", "; adata.var_names_make_unique()")
-                                 if ensembl[0] else ("symbol", "Ensembl ID", "gene_ids", ""))  # as scanpy's 10x readers
-    return (f"the data names genes by {data} and the model by {model}: give the data in the model's naming, e.g. "
-            f"adata.var_names = adata.var['{column}'].astype(str){then} (on a copy, or write the file again so)")
 
 
 def _by_interval(var_names: pd.Index, expected: pd.Index, pos: np.ndarray, *, name: str, reference: str, log=True):

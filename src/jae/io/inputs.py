@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -259,12 +260,7 @@ class InputFiles:
         Cell Ranger files over the budget (one, or several samples) are copied into a temporary ``.h5mu`` and streamed
         (:func:`jae.io.samples_files.open_samples`).
         """
-        from .annotations import annotation_columns
-        from .cell_obs import columns_taken_elsewhere
-        from .h5mu_files import open_h5mu
-        from .paired_files import open_competition
         from .plan import parse_bytes, plan_input
-        from .rna_files import open_rna, open_rna_alone
 
         joined = list(self.annotations) if annotations else []
         None if memory_budget is None else parse_bytes(memory_budget)  # refused for every input, read whole too
@@ -289,22 +285,34 @@ class InputFiles:
                 logger.info("%s: read %s into memory whole, whatever the memory budget (streamed are two .h5ad "
                             "files, mod1 and mod2, .h5mu files and Cell Ranger files)", what, self.name)
             return data
+        from .zarr_stores import route_said_later
+
+        with nullcontext() if once else route_said_later():  # a store's copy said by the route's one line (plan_input)
+            files = self._open_files(plan, joined)
+        return plan_input(files, memory_budget=memory_budget, what=what, once=once) if plan else files
+
+    def _open_files(self, plan: bool, joined: list):
+        """The files of :meth:`open` opened to stream (zarr stores copied to temporary HDF5 files first)."""
+        from .annotations import annotation_columns
+        from .cell_obs import columns_taken_elsewhere
+        from .h5mu_files import open_h5mu
+        from .paired_files import open_competition
+        from .rna_files import open_rna, open_rna_alone
+
         if self.rna_only:  # every cell lacks the second modality (jae.query fills it in from RNA)
-            files = open_rna(self.mod1, annotations=joined or None, layer=self.layer)
-        elif self.source == "h5mu" and plan and (alone := open_rna_alone(
+            return open_rna(self.mod1, annotations=joined or None, layer=self.layer)
+        if self.source == "h5mu" and plan and (alone := open_rna_alone(
                 self.h5mu, rna=self.rna, other=self.other, layer=self.layer, annotations=joined or None)) is not None:
             self._no_second_kind()
-            files = alone  # an .h5mu holding RNA alone
-        elif self.source == "h5mu":  # paired, or mosaic (some cells lack a modality: jae.mosaic), both streamed
+            return alone  # an .h5mu holding RNA alone
+        if self.source == "h5mu":  # paired, or mosaic (some cells lack a modality: jae.mosaic), both streamed
             with columns_taken_elsewhere(annotation_columns(joined)):  # the modalities' batches need not agree then
                 files = open_h5mu(self.h5mu, rna=self.rna, other=self.other, other_kind=self.mod2_kind,
                                   layer=self.layer, mosaic=True)
-            if joined:
-                files = files.with_annotations(joined)
-        else:  # the annotations replace the files' own columns, as for every source
-            files = open_competition(self.mod1, self.mod2, layer=self.layer, mod2_kind=self.mod2_kind, mosaic=True,
-                                     annotations=joined or None)
-        return plan_input(files, memory_budget=memory_budget, what=what, once=once) if plan else files
+            return files.with_annotations(joined) if joined else files
+        # the annotations replace the files' own columns, as for every source
+        return open_competition(self.mod1, self.mod2, layer=self.layer, mod2_kind=self.mod2_kind, mosaic=True,
+                                annotations=joined or None)
 
     def _stores_fit(self, memory_budget, *, what: str) -> bool:
         """Whether the data files are zarr stores (:mod:`jae.io.zarr_stores`) that fit ``memory_budget`` read whole
@@ -320,7 +328,8 @@ class InputFiles:
         for n, p in stores.items():
             check_store(p, what=f".{n}" if n == "h5mu" else n, kind=kinds[n])
         budget = default_memory_budget() if memory_budget is None else parse_bytes(memory_budget)
-        need = sum(store_need(p, kinds[n]) for n, p in stores.items())
+        need = sum(store_need(p, kinds[n], pair=(self.rna, self.other) if n == "h5mu" else None)  # what is read
+                   for n, p in stores.items())
         if need > budget:
             return False
         log_route(self.name, "whole", what=what, need=need, budget=budget)

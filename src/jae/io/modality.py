@@ -387,18 +387,18 @@ def stored_types(f):
 
 
 def pick_modalities(file_name: str, available: list[str], rna: str, other: str | None, *,
-                    types_of=None) -> tuple[str, str]:
+                    types_of=None, quiet: bool = False) -> tuple[str, str]:
     """The RNA modality of an ``.h5mu`` file and the one to pair with it: ``rna`` (when it is the default 'rna' and the
     file has no such modality, the one modality named like RNA in another way, e.g. 'RNA' or 'GEX'), and ``other``,
     or the only one left when it is None, modalities of hashtags set aside (:func:`hashtag_modalities`, with
     ``types_of``; one log line); raises naming the available modalities when either is missing or the choice is
-    ambiguous."""
+    ambiguous. ``quiet``: without the log lines (an estimate made before the read that says them)."""
     if rna not in available and rna == "rna":
         named = [m for m in available if m.lower() in RNA_NAMES]
         if len(named) == 1:
-            logger.info("%s has no modality 'rna'; reading %r as the RNA (--rna-mod NAME, or rna= in Python, chooses "
-                        "another)",
-                        file_name, named[0])
+            (logger.debug if quiet else logger.info)(
+                "%s has no modality 'rna'; reading %r as the RNA (--rna-mod NAME, or rna= in Python, chooses another)",
+                file_name, named[0])
             rna = named[0]
     if rna not in available and rna == "rna" and len(available) == 1:  # e.g. proteins alone: no RNA to name
         raise KeyError(f"{file_name} holds one modality, {available[0]!r}, and no RNA; jae reads an .h5mu holding RNA, "
@@ -421,7 +421,8 @@ def pick_modalities(file_name: str, available: list[str], rna: str, other: str |
             raise ValueError(
                 f"{file_name} has modalities {available}; cannot tell which one to pair with {rna!r}: pass other=<name>"
             )
-        log_set_aside(file_name, hashtags)
+        if not quiet:
+            log_set_aside(file_name, hashtags)
         return rna, others[0]
     if other not in available:
         raise KeyError(f"{file_name} has no modality {other!r}; available modalities: {available}; pass other=<name>")

@@ -73,7 +73,7 @@ class FilesOnDisk:
     def gene_symbols(self, i: int) -> pd.Index | None:
         """The gene symbols of modality ``i`` in its ``var['feature_name']`` (CELLxGENE's layout), read from its file
         (the ``var`` of ``.raw`` when the counts are there); None without that column."""
-        from .features import stored_gene_symbols
+        from .gene_names import stored_gene_symbols
 
         c = self.counts[i]
         return stored_gene_symbols(c.path, modality=c.modality, raw=c.layer == RAW_GROUP)

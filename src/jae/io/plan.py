@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import nullcontext
 from pathlib import Path
 
 import anndata as ad
@@ -24,7 +25,7 @@ from .chunked import format_bytes
 from .h5mu_files import open_h5mu
 from .paired_files import PROCESS_BYTES, FilesOnDisk
 from .single import modalities_of, unique_split
-from .zarr_stores import is_zarr
+from .zarr_stores import copied_note, is_zarr, route_said_later
 
 __all__ = ["plan_input", "default_memory_budget", "parse_bytes"]
 
@@ -216,12 +217,13 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
         from .readers import read_h5mu
         from .zarr_stores import check_store, log_route, store_need
 
-        need = store_need(check_store(data, what=".h5mu", kind="MuData"), "MuData")
+        rna, other = modalities if modalities is not None else ("rna", None)
+        need = store_need(check_store(data, what=".h5mu", kind="MuData"), "MuData", pair=(rna, other))
         if need <= budget:
             log_route(data, "whole", what=what, need=need, budget=budget)
-            rna, other = modalities if modalities is not None else ("rna", None)
             return read_h5mu(data, rna=rna, other=other, layer=layer)
-    files = _as_files(data, modalities, layer=layer)
+    with nullcontext() if once else route_said_later():  # a store's copy said by the route's line below
+        files = _as_files(data, modalities, layer=layer)
     if files is None:
         if getattr(data, "isbacked", False):  # an AnnData opened backed='r': jae.io.split_anndata reads its counts
             logger.info("%s: %s opened backed: its counts are read into memory whole, whatever the memory "
@@ -244,8 +246,9 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
     need = files.memory_needed(in_memory=True)
     if need <= budget:
         logger.info(
-            "%s: in-memory path: reading %s needs about %s (%s for the data, %s the process itself), within the "
-            "memory budget of %s", what, files, format_bytes(need), _data(need), format_bytes(PROCESS_BYTES),
+            "%s: in-memory path: reading %s%s needs about %s (%s for the data, %s the process itself), within the "
+            "memory budget of %s", what, files, copied_note(files), format_bytes(need), _data(need),
+            format_bytes(PROCESS_BYTES),
             format_bytes(budget),
         )
         return files.load()
@@ -256,10 +259,11 @@ def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", 
                                 "memory (jae.read_h5mu(path) or jae.read_competition(mod1, mod2), paired by cell name)")
         raise ValueError(f"{text} (about {format_bytes(need, up=True)}; the budget is {format_bytes(budget)})")
     logger.info(
-        "%s: streaming path: reading %s into memory would need about %s (%s for the data, %s the process itself), "
+        "%s: streaming path: reading %s%s into memory would need about %s (%s for the data, %s the process itself), "
         "over the memory budget of %s; streaming row blocks from disk (about %s for the data), about %s with the "
         "process whatever the budget: the budget chose the path and does not cap it",
-        what, files, format_bytes(need, up=True), _data(need), format_bytes(PROCESS_BYTES), format_bytes(budget),
+        what, files, copied_note(files), format_bytes(need, up=True), _data(need), format_bytes(PROCESS_BYTES),
+        format_bytes(budget),
         _data(files.memory_needed(in_memory=False)), format_bytes(files.memory_needed(in_memory=False), up=True),
     )
     warn_dropped(files.obs)

@@ -26,7 +26,7 @@ import anndata as ad
 
 __all__ = ["RAW", "RAW_GROUP", "counts_location", "counts_or_x", "counts_read", "counts_hint_for", "note_counts_from_x",
            "note_raw", "raw_count_names", "refuse_raw_file_repeats", "refuse_raw_repeats", "resolve_raw", "counts_noted",
-           "x_read_hint"]
+           "x_read_hint", "names_read", "counts_names"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,28 @@ RAW = "raw"
 #: Where the counts of data on disk are when they come from the ``raw`` group (not a layer's name: a layer may be
 #: called ``'raw'``).
 RAW_GROUP = ".raw"
+#: The feature names a fitted model reads of the query read now (:func:`names_read`); None: every name (data to fit).
+_READ: ContextVar = ContextVar("jae_raw_names_read", default=None)
+
+
+@contextmanager
+def names_read(names):
+    """Within it, a query's ``.raw`` is refused for repeating only names among ``names`` (the features a fitted model
+    reads, as :func:`jae.io.features.columns_read` refuses them in other layers); names it repeats among the others
+    are extra features, ignored as the query's other extra ones. None: every repeat refused (a training source)."""
+    import pandas as pd
+
+    token = _READ.set(None if names is None else pd.Index(names).astype(str))
+    try:
+        yield
+    finally:
+        _READ.reset(token)
+
+
+def counts_names(adata: ad.AnnData, layer: str | None):
+    """The feature names of ``adata``'s counts at ``layer`` (:func:`resolve_raw`'s: ``.raw``'s for ``'raw'``)."""
+    return adata.raw.var_names if layer == RAW and RAW not in adata.layers and adata.raw is not None else \
+        adata.var_names
 
 
 def resolve_raw(adata: ad.AnnData, layer: str | None, *, where: str, unique: bool = False) -> ad.AnnData:
@@ -87,7 +109,7 @@ def _refuse_repeated(var, where: str, *, file: tuple[str, str | None] | None = N
     ``.X``, with ``adata.var_names_make_unique()``, which renames ``.X``'s names alone (scanpy's ``adata.raw =
     adata.copy()`` made before it keeps the repeats in ``.raw``), so the fix given changed nothing. ``file``: ``(file
     name, modality or None)`` of a ``.raw`` group on disk (:func:`refuse_raw_file_repeats`), whose fix reads the file,
-    mends it and writes it again."""
+    mends it and writes it again. A query's only among the names its model reads (:func:`names_read`)."""
     names = var.index
     if not names.has_duplicates:
         return
@@ -98,6 +120,8 @@ def _refuse_repeated(var, where: str, *, file: tuple[str, str | None] | None = N
 
     kinds = var["feature_types"].astype(str) if "feature_types" in var.columns else pd.Series("", index=names)
     repeated = pd.MultiIndex.from_arrays([kinds.to_numpy(), names.astype(str)]).duplicated()
+    if _READ.get() is not None:  # a query: repeats among the features its model ignores are ignored with them
+        repeated &= names.astype(str).isin(_READ.get())
     if not repeated.any():
         return
     dup = names[repeated].unique()

@@ -1,4 +1,5 @@
-"""Readers for paired data: the competition's two ``.h5ad`` files, MuData ``.h5mu`` and Cell Ranger ``.h5``.
+"""Readers for paired data: the competition's two ``.h5ad`` files and MuData ``.h5mu`` (Cell Ranger's ``.h5`` and
+matrix folder: :mod:`jae.io.cellranger`).
 
 Every reader returns a :class:`mudata.MuData` whose modalities carry the canonical names (``'rna'`` and
 ``'atac'`` or ``'prot'``), raw counts in ``.layers['counts']`` and plain (unprefixed) per-cell columns in
@@ -25,15 +26,14 @@ from .._words import count
 from .features import examples
 from .mosaic import unique_cells_of as unique_of  # paired or mosaic data's fix for repeated cell names
 from .cell_obs import agreeing_obs, columns_taken_elsewhere, modality_obs, with_hashtag_columns
-from .cellranger_blocks import tenx_matrix
 from .files import (_check_file, _readable, check_is_anndata, check_is_mudata, check_not_empty,
-                    check_not_mudata, gex_only_message)
-from .modality import (MOD_NAMES, detect_kind, feature_kinds, known_kind, h5mu_kinds, hashtag_modalities,
+                    check_not_mudata)
+from .modality import (MOD_NAMES, detect_kind, known_kind, h5mu_kinds, hashtag_modalities,
                        held_types, normalize_kind, pair_from_names, pick_modalities, swapped_pair, typed_as)
 from .raw import counts_or_x, resolve_raw
 from .zarr_stores import is_zarr, open_tree, read_store
 
-__all__ = ["read_competition", "read_h5mu", "read_h5mu_as_stored", "read_10x_h5", "read_h5ad",
+__all__ = ["read_competition", "read_h5mu", "read_h5mu_as_stored", "read_h5ad",
            "read_obs", "make_mudata"]
 
 logger = logging.getLogger(__name__)
@@ -304,7 +304,7 @@ def read_h5mu(
         if not is_zarr(path):
             with h5py.File(path, "r") as f:
                 check_is_mudata(f, path, what=".h5mu")
-        source = read_h5mu_as_stored(path)
+        source = read_h5mu_as_stored(path, pair=(rna, other))  # a store: the other modalities' matrices not read
     available = list(source.mod)
     types_of = held_types(source.mod)
     rna, other = pick_modalities(path.name, available, rna, other, types_of=types_of)
@@ -341,125 +341,21 @@ def read_h5mu(
     return mdata
 
 
-def read_h5mu_as_stored(path: PathLike) -> md.MuData:
+def read_h5mu_as_stored(path: PathLike, *, pair: tuple | None = None) -> md.MuData:
     """``mudata.read_h5mu`` with the global ``obs`` as the file stores it, as the streaming reader and anndata have it:
     MuData's reader converts its dtypes (whole-number floats to int64, or Int64 with missing values), which would
-    rename batches and cell types ('1.0' -> '1') and change the user's columns in a copy of the file."""
+    rename batches and cell types ('1.0' -> '1') and change the user's columns in a copy of the file. ``pair``: of a
+    zarr store, ``(rna, other)``, the modalities whose matrices are read (:func:`jae.io.zarr_stores.read_store`)."""
     from anndata.io import read_elem
 
     with _quiet_mudata():  # a MuData zarr store: read as its .h5mu is
-        mdata = read_store(path, what=".h5mu", kind="MuData") if is_zarr(path) else md.read_h5mu(path)
+        mdata = read_store(path, what=".h5mu", kind="MuData", pair=pair) if is_zarr(path) else md.read_h5mu(path)
     with open_tree(path) as f:
         stored = read_elem(f["obs"]) if "obs" in f else None
     if stored is not None and len(stored.columns) and stored.index.is_unique and len(stored) == mdata.n_obs \
             and stored.index.isin(mdata.obs_names).all():
         mdata.obs = stored if stored.index.equals(mdata.obs_names) else stored.reindex(mdata.obs_names)
     return mdata
-
-
-def _decode(values: np.ndarray) -> np.ndarray:
-    return np.array([v.decode() if isinstance(v, bytes) else str(v) for v in values], dtype=object)
-
-
-#: the ``features`` datasets of a Cell Ranger file read into named columns (or not per feature: ``_all_tag_keys``)
-_10X_READ = frozenset({"id", "name", "feature_type", "genome", "_all_tag_keys"})
-
-
-def read_10x_h5(path: PathLike, *, mod2_kind: str | None = None) -> md.MuData:
-    """Read a Cell Ranger / Cell Ranger ARC ``filtered_feature_bc_matrix.h5``.
-
-    Parameters
-    ----------
-    path
-        The HDF5 file, with group ``matrix`` holding ``data``, ``indices``, ``indptr``, ``shape``, ``barcodes``
-        and ``features/{id, name, feature_type, genome}`` (Cell Ranger >= 3). The matrix folder Cell Ranger
-        writes beside it (``filtered_feature_bc_matrix/``, GEO's copies): :func:`jae.read_10x_mtx`, the same MuData.
-    mod2_kind
-        ``'ATAC'`` or ``'ADT'``: keep RNA and this modality only (a file holding Peaks and Antibody Capture both, as
-        TEA-seq or DOGMA-seq data); None keeps every modality.
-
-    Returns
-    -------
-    MuData with one modality per feature type: ``'rna'`` (Gene Expression) and ``'atac'`` (Peaks) and/or
-    ``'prot'`` (Antibody Capture); other feature types (Multiplexing Capture, CRISPR Guide Capture, Custom) are left out,
-    with a log line. Each holds float32 counts, cells x features CSR, in ``.X`` and
-    ``.layers['counts']`` (the same matrix); ``var_names`` are the feature names (made unique),
-    ``var['gene_ids']`` the feature ids, ``var['feature_types']`` the kind, ``var['genome']``, and the file's other
-    feature columns as scanpy keeps them (Cell Ranger ARC's ``var['interval']``: the peaks' genomic intervals).
-
-    Raises
-    ------
-    ValueError
-        For a file without the ``matrix`` group, or without Gene Expression features and Peaks or Antibody Capture.
-    """
-    return _read_10x_h5(path, mod2_kind=mod2_kind)
-
-
-def _read_10x_h5(path: PathLike, *, mod2_kind: str | None = None, rna_alone: bool = False,
-                 name: str | None = None) -> md.MuData:
-    """:func:`read_10x_h5`; ``rna_alone``: a file of Gene Expression alone is read as a MuData of ``'rna'`` alone (a
-    query that a fitted model embeds or maps from RNA, as :class:`jae.io.InputFiles` reads it); ``name``: how its
-    messages and log lines name the file (default: its file name; several samples' files share one)."""
-    import scipy.sparse as sp
-
-    with tenx_matrix(path) as (g, path, n_cells, n_features):
-        shown = name or path.name
-        # stored features x cells in CSC, which is cells x features in CSR
-        X = sp.csr_matrix(
-            (g["data"][()].astype(np.float32), g["indices"][()], g["indptr"][()]), shape=(n_cells, n_features)
-        )
-        barcodes, ids, names, ftypes, genome, tags = tenx_names(g, n_features)
-    return tenx_mudata(X, barcodes, ids, names, ftypes, genome, tags, shown=shown, mod2_kind=mod2_kind,
-                       rna_alone=rna_alone)
-
-
-def tenx_names(g: h5py.Group, n_features: int) -> tuple:
-    """``(barcodes, ids, names, ftypes, genome, tags)`` of a Cell Ranger ``.h5``'s ``matrix`` group ``g``, as
-    :func:`tenx_mudata` takes them (``tags``: the other per-feature columns, e.g. Cell Ranger ARC's ``interval``)."""
-    feats = g["features"]
-    ids, names, ftypes = (_decode(feats[k][()]) for k in ("id", "name", "feature_type"))
-    genome = _decode(feats["genome"][()]) if "genome" in feats else np.full(n_features, "", dtype=object)
-    tags = {k: _decode(v[()]) for k, v in feats.items()
-            if k not in _10X_READ and isinstance(v, h5py.Dataset) and v.shape == (n_features,)}
-    return _decode(g["barcodes"][()]), ids, names, ftypes, genome, tags
-
-
-def tenx_mudata(X, barcodes, ids, names, ftypes, genome, tags: dict, *, shown: str, mod2_kind: str | None = None,
-                rna_alone: bool = False):
-    """The MuData of a Cell Ranger matrix: ``X`` cells x features (float32 CSR), the cells' ``barcodes``, the
-    features' ``ids``, ``names``, feature types ``ftypes``, ``genome`` and other per-feature columns ``tags`` (Cell
-    Ranger ARC's ``interval``), each an array of text; ``shown`` names the file in messages and log lines. One
-    modality per feature type jae pairs (others left out, logged), refused without Gene Expression, or with it alone
-    unless ``rna_alone`` (a query's RNA); ``mod2_kind`` keeps RNA and that modality only."""
-    kinds, ignored = feature_kinds(ftypes, where=shown)  # CellPlex, CRISPR, Custom: no modality jae pairs
-    if ignored:
-        keep = np.flatnonzero(pd.notna(kinds))
-        X, ids, names, genome, kinds = X[:, keep], ids[keep], names[keep], genome[keep], kinds[keep]
-        tags = {k: v[keep] for k, v in tags.items()}
-    if "GEX" not in set(kinds):
-        raise ValueError(f"{shown} has no Gene Expression features (found {sorted(set(ftypes))}); jae needs RNA")
-    if len(set(kinds)) < 2 and not rna_alone:
-        raise ValueError(gex_only_message(shown, ignored))
-    from .single import split_anndata
-
-    var = pd.DataFrame({"gene_ids": ids, "feature_types": kinds, "genome": genome, **tags}, index=pd.Index(names))
-    with warnings.catch_warnings():  # names repeated across feature types (a protein and its gene) are split apart
-        warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
-        whole = ad.AnnData(X=X, obs=pd.DataFrame(index=pd.Index(barcodes, name=None)), var=var)
-        mods = split_anndata(whole, layer=None) or {"rna": whole}  # None: Gene Expression alone (rna_alone)
-    if mod2_kind is not None:
-        from .modality import describe_types
-        from .paired_h5ad import _second_modality
-
-        mods = _second_modality(mods, mod2_kind, what=f"Cell Ranger file {shown}", found=describe_types(ftypes))
-    for mod, adata in mods.items():
-        if len(repeated := adata.var_names[adata.var_names.duplicated()].unique()):  # said, not silent
-            logger.info("%s: %d repeated %s feature names made unique as anndata does: e.g. the second %r is %r",
-                        shown, len(repeated), mod, repeated[0], f"{repeated[0]}-1")
-        adata.var_names_make_unique()
-        adata.layers["counts"] = adata.X
-    logger.info("read %s: %d cells, modalities %s", shown, X.shape[0], {k: v.n_vars for k, v in mods.items()})
-    return make_mudata(mods)
 
 
 def pair_kinds(kinds: list, paths: list, mod2_kind: str | None, mod2_names=None,

@@ -117,10 +117,10 @@ def _read(name: str, value, mod2_kind, layer: str | None = "counts"):
             return to_mudata(value, layer=layer)
         except (ValueError, KeyError) as err:  # its words say "the AnnData": which one
             raise type(err)(f"combine_samples: sample {name!r}: {err.args[0] if err.args else err}") from None
-    from .cellranger import read_10x_mtx, is_mtx
+    from .cellranger import is_mtx, read_10x_h5, read_10x_mtx
     from .paired_h5ad import read_paired_h5ad
     from .paths import user_path
-    from .readers import read_10x_h5, read_h5mu
+    from .readers import read_h5mu
 
     from .zarr_stores import is_zarr, store_kind
 

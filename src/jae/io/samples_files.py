@@ -9,8 +9,10 @@ when the plan finds it fits) and embedding and mapping stream it. A sample's ``.
 and features come from its header and its counts are read in blocks of cells
 (:mod:`jae.io.cellranger_blocks`), twice: once to count each feature's total and the cells without counts (the
 checks that reading whole makes before combining), once to write them as rows of the combined matrix. A matrix
-folder (coordinates in no order of cells) is read whole, twice. One Cell Ranger file over the budget is copied the
-same way, in one read of its ``.h5`` (its cells and features as read whole, no sample suffix or column).
+folder (coordinates in no order of cells) is never read whole either: its Matrix Market file is read once into a
+temporary copy ordered by cell (:mod:`jae.io.mtx_blocks`), which is then read in blocks as an ``.h5`` is. One Cell
+Ranger file over the budget is copied the same way, in one read of its counts (its cells and features as read whole,
+no sample suffix or column).
 
 The file goes in the system's temporary folder (``TMPDIR``, :func:`tempfile.gettempdir`): not beside the output,
 which may be a slow shared disk, and a cluster's ``TMPDIR`` is its node-local scratch; ``TMPDIR=/big/disk`` moves
@@ -27,7 +29,7 @@ import logging
 import shutil
 import tempfile
 import weakref
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import h5py
@@ -78,15 +80,19 @@ def samples_need(samples: dict) -> tuple[int, int] | None:
     """``(bytes reading the samples whole takes, bytes of the combined temporary file)``, estimated from the files'
     headers: every sample's counts, their stacked copy and temporaries, the features of every cell and the process
     itself (as :meth:`jae.io.PairedFiles.memory_needed` counts them); the file holds the counts once (an upper
-    bound: merged peaks can sum two of a cell's counts into one). None when a file's header cannot be read."""
+    bound: merged peaks can sum two of a cell's counts into one), and a matrix folder's copy ordered by cell
+    (:mod:`jae.io.mtx_blocks`) beside it. None when a file's header cannot be read."""
     from .paired_files import PROCESS_BYTES
+
+    from .mtx_blocks import SCRATCH_BYTES_PER_ENTRY
 
     sizes = [sample_counts(p) for p in samples.values()]
     if None in sizes:
         return None
     cells, nnz = sum(c for c, _ in sizes), sum(z for _, z in sizes)
+    copies = sum(z for p, (_, z) in zip(samples.values(), sizes) if is_mtx(p))  # matrix folders' copies by cell
     whole = nnz * _BYTES_PER_COUNT_WHOLE + cells * 2 * 256 * 4 + PROCESS_BYTES
-    return whole, nnz * _BYTES_PER_COUNT_FILE + cells * 8 * 4 + 2**20
+    return whole, nnz * _BYTES_PER_COUNT_FILE + copies * SCRATCH_BYTES_PER_ENTRY + cells * 8 * 4 + 2**20
 
 
 def check_disk(need: int, folder: Path, *, doing: str = "combining the samples on disk",
@@ -131,7 +137,7 @@ def open_samples(inputs, *, memory_budget=None, what: str = "input", plan: bool 
         how = "combining them one sample at a time"
     else:
         check_disk(file_bytes, folder, doing=f"copying {inputs.name} on disk", instead="it whole")
-        how = "copying its counts in blocks of cells" if not is_mtx(inputs.tenx) else "copying its counts"
+        how = "copying its counts in blocks of cells"
     logger.info("%s: reading %s whole would need about %s, over the memory budget of %s; %s into a temporary .h5mu "
                 "in %s (about %s; TMPDIR moves it), streamed from there and removed afterwards", what, data,
                 format_bytes(whole, up=True), format_bytes(budget), how, folder, format_bytes(file_bytes, up=True))
@@ -206,82 +212,69 @@ def made_files() -> list[str]:
 
 def write_combined(inputs, path: Path, *, plan: bool = True) -> bool:
     """Write the samples of ``inputs`` combined (as :func:`jae.io.samples._combine` combines them) to ``path``, never
-    more than one sample in memory, an ``.h5`` sample's counts read in blocks of cells; True when they hold RNA
-    alone. The files were checked by :func:`open_samples`."""
+    a sample whole in memory, its counts read in blocks of cells (:func:`jae.io.cellranger_blocks.file_counts`); True
+    when they hold RNA alone. The files were checked by :func:`open_samples`."""
     from . import samples as combine
+    from .cellranger_blocks import modality_blocks
     from .readers import _quiet_mudata
 
     light, read = {}, {}
-    for name, p in inputs.samples.items():  # pass 1: the features and cells (and per-feature totals) of each sample
-        light[name], read[name] = _first_pass(name, p, inputs.mod2_kind)
-        gc.collect()  # a MuData and its AnnData refer to each other: freed by the collector alone, not at del
-    skeleton, features = combine._combine(light, batch_key=inputs.sample_column, mod2_kind=inputs.mod2_kind,
-                                          rna_alone=True, stack=False)
-    rna_alone = len(skeleton.mod) < 2
-    if rna_alone and not plan:
-        from .files import gex_only_message
+    with ExitStack() as opened:  # every sample's counts closed (a matrix folder's copy removed), on an error too
+        for name, p in inputs.samples.items():  # pass 1: each sample's features, cells and per-feature totals
+            light[name], read[name] = _first_pass(name, p, inputs.mod2_kind)
+            opened.callback(read[name][0].close)
+            gc.collect()  # a MuData and its AnnData refer to each other: freed by the collector alone, not at del
+        skeleton, features = combine._combine(light, batch_key=inputs.sample_column, mod2_kind=inputs.mod2_kind,
+                                              rna_alone=True, stack=False)
+        rna_alone = len(skeleton.mod) < 2
+        if rna_alone and not plan:
+            from .files import gex_only_message
 
-        raise ValueError(gex_only_message(inputs.name, files=len(inputs.samples)))
-    for name, mdata in light.items():  # each sample's modalities in the combined ones' order
-        rna, kind, other = combine._modalities(name, mdata, inputs.mod2_kind, rna_alone=True)
-        own = [next(m for m, a in mdata.mod.items() if a is wanted) for wanted in (rna, other) if wanted is not None]
-        read[name] = (read[name], dict(zip(skeleton.mod, own)), dict(zip(skeleton.mod, ("RNA", kind))))
-    for adata in skeleton.mod.values():
-        del adata.layers["counts"]
-    with _quiet_mudata():  # mudata 0.3's notice on pulling columns: the combined obs is set as read whole
-        skeleton.write(path)
-    del light
-    with h5py.File(path, "r+") as f:
-        out = {m: _Rows(f["mod"][m], adata.shape) for m, adata in skeleton.mod.items()}
-        for name, p in inputs.samples.items():  # pass 2: each sample's counts, its rows of the combined matrix
-            columns, own, what = read[name]
-            for parts in _blocks(p, columns, inputs.mod2_kind):
-                for m, sample_mod in own.items():
-                    X = parts[sample_mod]
-                    _check_counts(X, where=f"the {what[m]} of sample {name!r}")  # checked as read whole
-                    block = combine._sample_block(features[m], name, X)
-                    block.sort_indices()
-                    out[m].append(block)
-                del parts, X, block
-            gc.collect()
-        for rows in out.values():
-            rows.close()
+            raise ValueError(gex_only_message(inputs.name, files=len(inputs.samples)))
+        for name, mdata in light.items():  # each sample's modalities in the combined ones' order
+            rna, kind, other = combine._modalities(name, mdata, inputs.mod2_kind, rna_alone=True)
+            own = [next(m for m, a in mdata.mod.items() if a is wanted) for wanted in (rna, other)
+                   if wanted is not None]
+            read[name] = (read[name], dict(zip(skeleton.mod, own)), dict(zip(skeleton.mod, ("RNA", kind))))
+        for adata in skeleton.mod.values():
+            del adata.layers["counts"]
+        with _quiet_mudata():  # mudata 0.3's notice on pulling columns: the combined obs is set as read whole
+            skeleton.write(path)
+        del light
+        with h5py.File(path, "r+") as f:
+            out = {m: _Rows(f["mod"][m], adata.shape) for m, adata in skeleton.mod.items()}
+            for name, p in inputs.samples.items():  # pass 2: each sample's counts, its rows of the combined matrix
+                (counts, columns), own, what = read[name]
+                for parts in modality_blocks(counts, columns):
+                    for m, sample_mod in own.items():
+                        X = parts[sample_mod]
+                        _check_counts(X, where=f"the {what[m]} of sample {name!r}")  # checked as read whole
+                        block = combine._sample_block(features[m], name, X)
+                        block.sort_indices()
+                        out[m].append(block)
+                    del parts, X, block
+                counts.close()
+                gc.collect()
+            for rows in out.values():
+                rows.close()
     return rna_alone
 
 
 def _first_pass(name: str, p, mod2_kind):
-    """``(light, columns)`` of one sample: its MuData without counts (:func:`_light`), checked as read whole (cells
-    without counts refused), and for an ``.h5`` its modalities' columns of the file (None for a matrix folder, read
-    whole again in the second pass)."""
-    from .cellranger import read_cell_ranger
-    from .cellranger_blocks import CellRangerCounts, read_header, scan_counts
+    """``(light, (counts, columns))`` of one sample: its MuData without counts (:func:`_light`), checked as read whole
+    (cells without counts refused), its counts in blocks of cells and its modalities' columns of the file."""
+    from .cellranger_blocks import file_counts, read_header, scan_counts
     from .inputs import _check_called_cells
 
-    if is_mtx(p):
-        mdata = read_cell_ranger(p, mod2_kind=mod2_kind, rna_alone=True, name=str(p))
-        _check_called_cells(mdata, p, name=str(p))
-        return _light(mdata), None
     header, columns = read_header(p, mod2_kind=mod2_kind, name=str(p))
-    totals, empty = scan_counts(CellRangerCounts(p), columns)
-    _check_called_cells(header, p, name=str(p), empty=empty)
-    return _light(header, totals), columns
-
-
-def _blocks(p, columns, mod2_kind):
-    """A sample's counts as ``{its modality: counts}`` blocks: an ``.h5``'s in blocks of cells (``columns``: its
-    modalities' columns), a matrix folder's whole."""
-    from .cellranger_blocks import CellRangerCounts, modality_blocks
-
-    if columns is not None:
-        yield from modality_blocks(CellRangerCounts(p), columns)
-        return
-    from .cellranger import read_cell_ranger
-    from .samples import _counts
-
-    mdata = read_cell_ranger(p, mod2_kind=mod2_kind, rna_alone=True, name=str(p))
-    parts = {m: _counts(a) for m, a in mdata.mod.items()}
-    del mdata
-    yield parts
+    counts = file_counts(p)
+    try:
+        totals, empty = scan_counts(counts, columns)
+        _check_called_cells(header, p, name=str(p), empty=empty)
+    except BaseException:
+        counts.close()  # a matrix folder's copy removed
+        raise
+    return _light(header, totals), (counts, columns)
 
 
 def _check_counts(X: sp.csr_matrix, *, where: str) -> None:
@@ -299,50 +292,42 @@ def _check_counts(X: sp.csr_matrix, *, where: str) -> None:
 
 def write_one(inputs, path: Path, *, plan: bool = True) -> bool:
     """Write the one Cell Ranger file of ``inputs`` (``tenx=``) to ``path`` as reading it whole reads it (cells,
-    features, counts), its ``.h5`` read once, in blocks of cells; True when it holds RNA alone. Refused as reading
-    it whole refuses it."""
-    from .cellranger_blocks import CellRangerCounts, read_header, scan_counts
+    features, counts), its counts read once, in blocks of cells (a matrix folder's through its copy ordered by cell);
+    True when it holds RNA alone. Refused as reading it whole refuses it."""
+    from .cellranger_blocks import file_counts, modality_blocks, read_header, scan_counts
     from .inputs import _check_called_cells
     from .readers import _quiet_mudata
 
     p = inputs.tenx
-    mtx = is_mtx(p)
-    if mtx:
-        from .cellranger import read_cell_ranger
-
-        header, columns = read_cell_ranger(p, mod2_kind=inputs.mod2_kind, rna_alone=True), None
-        inputs._one_second_modality(header)
-        _check_called_cells(header, p)
-    else:
-        header, columns = read_header(p, mod2_kind=inputs.mod2_kind)
-        inputs._one_second_modality(header)
+    header, columns = read_header(p, mod2_kind=inputs.mod2_kind)
+    inputs._one_second_modality(header)
     rna_alone = len(header.mod) < 2
-    if rna_alone and not plan:
-        if not mtx:  # the cells without counts are named first, as when read whole
-            _check_called_cells(header, p, empty=scan_counts(CellRangerCounts(p), columns)[1])
-        from .files import gex_only_message
+    counts = file_counts(p)
+    try:
+        if rna_alone and not plan:  # the cells without counts are named first, as when read whole
+            _check_called_cells(header, p, empty=scan_counts(counts, columns)[1])
+            from .files import gex_only_message
 
-        raise ValueError(gex_only_message(inputs.name))
-    counts = {m: a.layers.pop("counts") for m, a in header.mod.items()}
-    for adata in header.mod.values():
-        adata.X = sp.csr_matrix(adata.shape, dtype=np.float32)
-    with _quiet_mudata():
-        header.write(path)
-    with h5py.File(path, "r+") as f:
-        out = {m: _Rows(f["mod"][m], adata.shape) for m, adata in header.mod.items()}
-        empty = dict.fromkeys(header.mod, 0)
-        blocks = [counts] if mtx else _blocks(p, columns, inputs.mod2_kind)
-        del counts
-        for parts in blocks:
-            for m, X in parts.items():
-                empty[m] += cells_without_counts(X)
-                X.sort_indices()
-                out[m].append(X)
-            del parts
-        if not mtx:
+            raise ValueError(gex_only_message(inputs.name))
+        for adata in header.mod.values():
+            del adata.layers["counts"]
+            adata.X = sp.csr_matrix(adata.shape, dtype=np.float32)
+        with _quiet_mudata():
+            header.write(path)
+        with h5py.File(path, "r+") as f:
+            out = {m: _Rows(f["mod"][m], adata.shape) for m, adata in header.mod.items()}
+            empty = dict.fromkeys(header.mod, 0)
+            for parts in modality_blocks(counts, columns):
+                for m, X in parts.items():
+                    empty[m] += cells_without_counts(X)
+                    X.sort_indices()
+                    out[m].append(X)
+                del parts
             _check_called_cells(header, p, empty=empty)  # (the file is removed by the caller)
-        for rows in out.values():
-            rows.close()
+            for rows in out.values():
+                rows.close()
+    finally:
+        counts.close()
     return rna_alone
 
 
@@ -374,7 +359,8 @@ class _Rows:
     column indices, int64 row pointers), replacing the all-zero ``X`` written with the rest."""
 
     def __init__(self, group: h5py.Group, shape: tuple[int, int]) -> None:
-        del group["X"]
+        if "X" in group:
+            del group["X"]
         self.group, self.shape = group.create_group("X"), shape
         self.group.attrs.update({"encoding-type": "csr_matrix", "encoding-version": "0.1.0", "shape": list(shape)})
         chunk = (1 << 18,)

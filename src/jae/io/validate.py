@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._words import columns_near, not_a_key
+from .._words import columns_near
 from .count_fixes import with_non_integer_fix
 from .features import by_cell_names
 
@@ -269,10 +269,11 @@ def check_fit_annotations(
     """
     from ..train.distributed import check_rendezvous
     from .cell_obs import pulled_name_fix
+    from .obs_keys import check_fit_keys
     from .paired import check_batches
 
     check_rendezvous()  # the fits calling this train data-parallel: WORLD_SIZE > 1 without MASTER_ADDR, before any work
-    _check_key_types(batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys)
+    check_fit_keys(batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys, supervised=supervised)
     fix = {**PYTHON_FIXES, **(fixes or {})}
     if batch_key is None and "samples" in fix and (aggr := samples_hint(obs.index, "batch", fix["samples"])):
         route = aggr.replace("InputFiles(..., annotations=FILE)", "--annotations FILE (InputFiles(..., annotations=FILE))")
@@ -375,20 +376,6 @@ def _check_scores(column: pd.Series, key: str) -> None:
             f"phase_keys column {key!r} holds text (e.g. {text.iloc[0]!r}), not scores: phase_keys names the S and G2M "
             "score columns (numbers, e.g. 'S_score' and 'G2M_score' of scanpy.tl.score_genes_cell_cycle); pass those "
             "columns, or phase_keys=None to score the cells from RNA"
-        )
-
-
-def _check_key_types(*, batch_key, cell_type_key, phase_keys) -> None:
-    """Refuse column names of the wrong shape in one line naming the argument (a list is unhashable to pandas; a string
-    given as ``phase_keys`` would be read letter by letter)."""
-    for name, key in (("batch_key", batch_key), ("cell_type_key", cell_type_key)):
-        if key is not None and not isinstance(key, str):  # a Series (obs['batch']) named in words, not printed whole
-            raise TypeError(f"{name} must name one obs column (a string) or be None, not {not_a_key(key, name)}")
-    if phase_keys is not None and (isinstance(phase_keys, str) or not isinstance(phase_keys, (tuple, list))
-                                   or len(phase_keys) != 2 or not all(isinstance(k, str) for k in phase_keys)):
-        raise TypeError(
-            "phase_keys must name two obs columns, the S and G2M scores (e.g. phase_keys=('S_score', 'G2M_score')), or "
-            f"be None to score them from RNA, not {phase_keys!r}"
         )
 
 

@@ -7,8 +7,10 @@ of its format (:func:`jae.io.read_h5mu`, :func:`jae.io.read_h5ad`). Over it, or 
 the budget without reading it whole (a model's queries given as a path), the store is copied once, element by element
 and its count matrices in blocks, into a temporary ``.h5mu`` / ``.h5ad`` in the system's temporary folder
 (``TMPDIR``), streamed from there as any such file, and removed when the workflow ends (as
-:mod:`jae.io.samples_files` removes its combined samples). One log line says which route was taken. The store itself
-is only read.
+:mod:`jae.io.samples_files` removes its combined samples). One log line says which route was taken (over the budget,
+the line of :func:`jae.io.plan_input` naming the store copied: :func:`route_said_later`). A MuData store is estimated
+and read whole for the modalities read (the pair; the others' ``obs`` and ``var`` alone). Either route first refuses
+a store lacking chunk files of its counts (:func:`jae.io.zarr_chunks.check_chunks`). The store itself is only read.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import os
 import tempfile
 import warnings
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import h5py
@@ -25,9 +28,10 @@ import numpy as np
 
 from .chunked import format_bytes, matrix_bytes
 from .paths import user_path
+from .zarr_chunks import check_chunks
 
-__all__ = ["is_zarr", "store_kind", "check_store", "read_store", "store_need", "hdf5_copy", "to_stream", "open_tree",
-           "log_route"]
+__all__ = ["is_zarr", "store_kind", "check_store", "read_store", "modalities_read", "store_need", "hdf5_copy",
+           "to_stream", "open_tree", "log_route", "route_said_later", "copied_note"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +44,10 @@ _READS = {"MuData": "pass it as h5mu=FILE", "AnnData": "pass it as h5ad=FILE (on
           "mod1=FILE (RNA) with the other modality's file as mod2=FILE"}
 #: How a MuData store's modality is saved as a store of its own (``{save}`` in a caller's fix).
 _SAVE = "save each modality as a store of its own first (mdata.mod['rna'].write_zarr(...))"
+#: The temporary HDF5 copies made of stores (:func:`hdf5_copy`): copy -> store.
+_COPIES: dict[Path, Path] = {}
+#: Whether the copies made now are said by a later line (:func:`route_said_later`).
+_SAID_LATER: ContextVar[bool] = ContextVar("zarr_route_said_later", default=False)
 
 
 def is_zarr(path) -> bool:
@@ -99,16 +107,53 @@ def check_store(path, *, what: str, kind: str, fix: str | None = None) -> Path:
     return path
 
 
-def read_store(path, *, what: str, kind: str, fix: str | None = None):
+def read_store(path, *, what: str, kind: str, fix: str | None = None, pair: tuple | None = None):
     """The zarr store ``path`` of ``kind`` read whole: :func:`anndata.read_zarr`, or :func:`mudata.read_zarr` (whose
-    global ``obs`` :func:`jae.io.readers.read_h5mu_as_stored` sets as stored, as for an ``.h5mu``)."""
+    global ``obs`` :func:`jae.io.readers.read_h5mu_as_stored` sets as stored, as for an ``.h5mu``); ``pair``:
+    ``(rna, other)`` of a MuData store, whose other modalities are read without their matrices
+    (:func:`modalities_read`). A store lacking chunk files of its counts is refused first (:func:`check_chunks`)."""
     import anndata as ad
     import mudata as md
 
     path = check_store(path, what=what, kind=kind, fix=fix)
+    check_chunks(path, what=what)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
-        return ad.read_zarr(str(path)) if kind == "AnnData" else md.read_zarr(str(path))
+        if kind == "AnnData":
+            return ad.read_zarr(str(path))
+        g = _group(path, what=what)
+        read = modalities_read(path, pair) if pair is not None else list(g["mod"].keys())
+        return md.read_zarr(str(path)) if set(read) >= set(g["mod"].keys()) else _read_mudata(g, read)
+
+
+def _read_mudata(g, read: list[str]):
+    """The MuData store's group ``g`` read as :func:`mudata.read_zarr` reads it, its modalities but ``read`` holding
+    their ``obs`` and ``var`` alone (no matrix)."""
+    import anndata as ad
+    import mudata as md
+    from anndata.io import read_elem
+
+    mods = {m: ad.read_zarr(g["mod"][m]) if m in read else
+            ad.AnnData(obs=read_elem(g["mod"][m]["obs"]), var=read_elem(g["mod"][m]["var"])) for m in g["mod"].keys()}
+    order = g["mod"].attrs.get("mod-order")
+    if order is not None and all(m in mods for m in order):
+        mods = {m: mods[m] for m in order}
+    return md.MuData._init_from_dict_(mod=mods, **{k: read_elem(g[k]) for k in g.keys() if k != "mod"})
+
+
+def modalities_read(path, pair: tuple) -> list[str]:
+    """The modalities of the MuData store ``path`` that reading it for ``pair`` (``(rna, other)``, as
+    :func:`jae.io.read_h5mu` takes them) reads the counts of: the pair it picks
+    (:func:`jae.io.modality.pick_modalities`, hashtags set aside), every modality where it cannot pick one (the read
+    then refuses it)."""
+    from .modality import pick_modalities, stored_types
+
+    g = _group(Path(path), what="input")
+    available = list(g["mod"].keys())
+    try:
+        return list(pick_modalities(Path(path).name, available, *pair, types_of=stored_types(g), quiet=True))
+    except (KeyError, ValueError):
+        return available
 
 
 def _is_array(elem) -> bool:
@@ -130,16 +175,18 @@ def _stored(group) -> tuple[int, int, int]:
     return cells, max(values, default=0), sum(matrix_bytes(m) for m in mats)
 
 
-def store_need(path, kind: str) -> int:
+def store_need(path, kind: str, pair: tuple | None = None) -> int:
     """Estimated peak bytes of fitting on the store read whole: every matrix of ``X``, ``layers`` and ``raw`` as
     stored, plus the working set and the process that :func:`jae.io.paired_files.memory_needed` counts for the same
-    cells and counts (every modality's; an ADT's SVD sample counted too: an upper bound)."""
+    cells and counts (an ADT's SVD sample counted too: an upper bound); of a MuData store, the modalities read for
+    ``pair`` (:func:`modalities_read`; None: every one)."""
     from types import SimpleNamespace
 
     from .paired_files import memory_needed
 
     g = _group(Path(path), what="input")
-    groups = [g["mod"][m] for m in g["mod"].keys()] if kind == "MuData" else [g]
+    read = (modalities_read(path, pair) if pair is not None else list(g["mod"].keys())) if kind == "MuData" else []
+    groups = [g["mod"][m] for m in read] if kind == "MuData" else [g]
     parts = [_stored(m) for m in groups]
     counts = [SimpleNamespace(nnz=z, encoding="csr_matrix", nbytes=b) for _, z, b in parts]
     n_obs = max((c for c, _, _ in parts), default=0)
@@ -156,6 +203,7 @@ def hdf5_copy(path, kind: str, *, what: str = "input") -> Path:
     from .samples_files import check_disk, temporary_file
 
     path = check_store(path, what=what, kind=kind)
+    check_chunks(path, what=what)
     g = _group(path, what=what)
     folder = Path(tempfile.gettempdir())
     need = _tree_bytes(g) + 2**20
@@ -173,6 +221,7 @@ def hdf5_copy(path, kind: str, *, what: str = "input") -> Path:
                 head = f"MuData (format-version={md.__mudataversion__};creator=muon;creator-version={md.__version__})"
                 fh.write(head.encode().ljust(512, b"\0")[:512])
     logger.debug("copied %s to %s", path, out)
+    _COPIES[Path(out)] = path
     return out
 
 
@@ -255,12 +304,35 @@ def log_route(path, route: str, *, what: str, need: int | None = None, budget: i
                     Path(path).name, what.lstrip("."), tempfile.gettempdir())
 
 
+@contextmanager
+def route_said_later():
+    """Within it, the copies :func:`to_stream` makes are not logged as they are made: the caller's route line, of
+    :func:`jae.io.plan_input`, names them (:func:`copied_note`), so a store copied then streamed is said in one line."""
+    token = _SAID_LATER.set(True)
+    try:
+        yield
+    finally:
+        _SAID_LATER.reset(token)
+
+
+def copied_note(files) -> str:
+    """``', the zarr store NAME copied once into a temporary HDF5 file in TMPDIR,'`` when ``files``
+    (:class:`jae.io.PairedFiles` and the like) are read from copies of stores (:func:`hdf5_copy`), else ``''``."""
+    paths = getattr(files, "paths", None) or [getattr(c, "path", None) for c in getattr(files, "counts", ())]
+    stores = list(dict.fromkeys(_COPIES[Path(p)].name for p in paths if p is not None and Path(p) in _COPIES))
+    if not stores:
+        return ""
+    return (f", the zarr store{'s' if len(stores) > 1 else ''} {' and '.join(stores)} copied once into a temporary "
+            f"HDF5 file in {tempfile.gettempdir()} (TMPDIR moves it; removed afterwards),")
+
+
 def to_stream(path, *, what: str, kind: str, fix: str | None = None):
     """``path`` as a lazy opener (:func:`jae.io.open_h5mu`, :func:`jae.io.open_competition`, :func:`jae.io.open_rna`)
-    streams it: a zarr store of ``kind`` copied once into a temporary HDF5 file (:func:`hdf5_copy`, logged), anything
-    else as it is (its opener checks it)."""
+    streams it: a zarr store of ``kind`` copied once into a temporary HDF5 file (:func:`hdf5_copy`; logged, unless
+    within :func:`route_said_later`), anything else as it is (its opener checks it)."""
     if not is_zarr(path):
         return path
     check_store(path, what=what, kind=kind, fix=fix)  # the wrong input refused before any copy
-    log_route(path, "copy", what=what)
+    if not _SAID_LATER.get():
+        log_route(path, "copy", what=what)
     return hdf5_copy(path, kind, what=what)

@@ -42,6 +42,7 @@ from ..evaluation.inputs import files_h5mu
 from .embedding_record import check_record, embedding_cells, embedding_table, given_observed
 from ..model.voters import K_VOTE, MAX_CALIBRATION_CELLS, CalibrationCells, Voters, unvoted
 from .heldout_alone import alone_thresholds, placed_alone
+from .variants import warn_blank_variants
 from .._words import first_names
 # the vote and mixture (labels/mixture.py) and the unknown call (labels/unknown.py), kept importable from here
 from .mixture import _head_probabilities, _knn_distance, _linear, _mixed, vote, voters_linear
@@ -96,6 +97,8 @@ def label_categories(labels: pd.Series, *, key: str | None = None) -> tuple[list
     numerically (None for text labels). ``key``: the labels' ``obs`` column; a label reading as "no type"
     (:data:`UNLABELLED_TEXT`, scANVI's "Unknown") is then warned about, with the fix, as it is learnt as a type."""
     names = sorted(pd.unique(labels.astype(str)))
+    if key is not None:
+        warn_blank_variants(names, key, "learnt")
     placeholders, n_cells = unlabelled_placeholders(labels) if key is not None else ([], 0)
     if placeholders:
         logger.warning(
@@ -375,6 +378,12 @@ def predict_cell_type(
         rest = (embedding if plain is None else plain[1])[:, model.layout.n_cell_type:]
         others = other_cells(rest, seed=model.seed)  # one neighbour search serves both averages
         score = np.maximum(*(smooth_over_cells(rest, score[:, i], seed=model.seed, others=others) for i in (0, 1)))
+        if 1 < len(rest) <= SMOOTH_K + 1:  # every cell averaged with all the others: one score for all, said
+            logger.warning(
+                "the unknown call averages each cell's score with those of its %d nearest cells among the cells "
+                "predicted together; with %d cells every cell is averaged with all the others, so they share one "
+                "unknown_score (%.3g) and one unknown flag whatever their cell types: predict them with more cells of "
+                "their sample, or one at a time for each cell's own score", SMOOTH_K, len(rest), score[0])
     names = cell_names(data)
     names = cells if names is None else names  # data given as a file path: the cells as read (the embedding's order)
     if names is None or len(names) != len(best):  # data with cells of a modality not read (hashtags): those read

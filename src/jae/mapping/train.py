@@ -257,7 +257,7 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     known = set(reference.batches) | set(() if adapter is None else adapter.batches)
     check_new_batches(batch_all, known, batch_key)  # before the counts are read
     epochs = ADAPTER_EPOCHS if epochs is None else as_epochs(epochs, zero="0: the reference model's own embedding")
-    X, cells, observed, _ = query_features(reference, data, layer=layer)  # refuses unusable data before the warning
+    X, cells, observed, fitted = query_features(reference, data, layer=layer)  # unusable data refused before warning
     carry = getattr(reference, "axes_carry", None)
     if carry is not None and carry < reference.config.axes_carry_min:
         logger.warning(  # what is measured is the carry, not a count of cells: it falls with cells per input column
@@ -294,6 +294,7 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     # mapped by another column than fit's: reference cells among the query, said
     _reference_cells(batch_key, new, cell_obs_of(opened(data), [reference.batch_key]), batch_all, reference.batches,
                      reference.batch_key, mapping=True)
+    _warn_fitted(fitted, batch, new, batch_key)
     rows = np.isin(batch, new)
     n_rows = int(rows.sum())
     rows = slice(None) if n_rows == len(rows) else rows  # every cell in a new batch: the features, not a copy
@@ -331,6 +332,20 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
         "steps": int(adapter_steps(n_rows, epochs)), "finetunes_before": finetune_count(reference)}]
     mapped.adapter = new_adapter if adapter is None else adapter.extended(new, shift, scaled_shift, scale)
     return mapped
+
+
+def _warn_fitted(fitted: np.ndarray | None, batch: np.ndarray, new: list, batch_key: str) -> None:
+    """Warn when cells of the new batches are the reference's own fitted cells (told by their RNA counts,
+    :mod:`jae.query.fit_cells`; ``fitted`` None: the model keeps none): the reference itself under a new batch name
+    was mapped and embedded as new cells (divided by the held-out scale), not as the reference embeds them, without a
+    word (its cell embeddings moved by up to 8 on the BMMC CITE starter)."""
+    own = None if fitted is None else fitted & np.isin(batch, new)
+    if own is not None and own.any():
+        logger.warning(
+            "%d cells of the new batches (%s) are the reference's own cells (their RNA counts are those of cells it "
+            "was fitted on): they are mapped as query cells and embedded as new cells, not as the reference model "
+            "embeds them; if they are reference cells, leave them out of the query, or give them their reference "
+            "batch in the batch column %r", int(own.sum()), batch_names(sorted(set(batch[own]))), batch_key)
 
 
 def _named_like(names, one: str, several: str) -> str:

@@ -110,6 +110,16 @@ def _as_float_matrix(X, name: str = "embedding") -> np.ndarray:
     return X
 
 
+def float32_tensor(X, device) -> torch.Tensor:
+    """``X`` as a float32 tensor on ``device``. An array numpy reversed without copying (``E[::-1]``, ``np.flip``,
+    a DataFrame's ``.iloc[::-1]``) has negative strides, which torch refuses ("tensors with negative strides are not
+    currently supported"): it is copied first; any other array is taken as it is."""
+    X = np.asarray(X, dtype=np.float32)
+    if any(stride < 0 for stride in X.strides):
+        X = X.copy()
+    return torch.as_tensor(X, device=device)
+
+
 def distance_blocks(
     X: np.ndarray, *, device: str | torch.device | None = None, block_rows: int | None = None
 ) -> Iterator[tuple[int, int, torch.Tensor]]:
@@ -129,7 +139,7 @@ def distance_blocks(
     ``(start, stop, D)`` with ``D`` a float32 tensor ``(stop - start, n)`` on ``device``.
     """
     dev = resolve_device(device)
-    Xt = torch.as_tensor(np.asarray(X, dtype=np.float32), device=dev)
+    Xt = float32_tensor(X, dev)
     Xt = Xt - Xt.mean(dim=0, keepdim=True)  # centring keeps the |x|^2 - 2xy + |y|^2 trick accurate
     sq = (Xt * Xt).sum(dim=1)
     n = Xt.shape[0]

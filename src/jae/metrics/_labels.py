@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["as_labels", "by_cells", "codes"]
+__all__ = ["as_labels", "by_cells", "codes", "one_cell_order"]
 
 
 def as_labels(values, *, name: str, n_cells: int | None = None, of: str = "the embedding") -> np.ndarray:
@@ -50,6 +50,32 @@ def by_cells(embedding, values, name: str):
              else f"its {len(values)} names are not all the embedding's {len(cells)} cells, once each")
     raise ValueError(f"{name} is indexed by other cells than the embedding's index ({which}); pass the values of the "
                      f"embedding's cells, e.g. {name}=obs[...].reindex(embedding.index)")
+
+
+def one_cell_order(embedding, **values) -> None:
+    """Refuse per-cell ``values`` (labels, pseudotimes) given as pandas objects indexed by the same cell names in
+    different orders when ``embedding`` is an array: it names no cells to align them by, so each is read by position
+    and one pairs cells with other cells' values (e.g. ``cell_type=solution.obs['cell_type']`` beside
+    ``batch=adata.obs['batch']``, the solution's cells in another order), with no message. A DataFrame embedding
+    aligns each by name (:func:`by_cells`); values without cell names (an array, an index 0..n-1) or of other cells
+    are read by position, as before."""
+    if isinstance(embedding, pd.DataFrame):
+        return
+    named = [(name, v.index) for name, v in values.items()
+             if isinstance(v, (pd.Series, pd.DataFrame)) and not isinstance(v.index, pd.RangeIndex)]
+    for name, index in named[1:]:
+        first, cells = named[0]
+        if index.equals(cells) or len(index) != len(cells) or not index.isin(cells).any():
+            continue
+        differ = np.flatnonzero(index.astype(str).to_numpy() != cells.astype(str).to_numpy())
+        if not len(differ):  # the same names, told apart only by the index's dtype
+            continue
+        at = int(differ[0])
+        raise ValueError(f"{first} and {name} hold their cells in different orders (cell {at} is {cells[at]!r} in "
+                         f"{first}, {index[at]!r} in {name}), and the embedding, an array, has no cell names to align "
+                         "them by: each would be read by position. Pass the embedding as a DataFrame indexed by its "
+                         "cells, pandas.DataFrame(embedding, index=obs_names), or both in the embedding's cell order, "
+                         f"e.g. {name}={name}.reindex(obs_names)")
 
 
 def codes(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ._graph import NeighborGraph, _as_float_matrix, check_graph, check_scored_cells, neighbor_graph
-from ._labels import as_labels, by_cells
+from ._labels import as_labels, by_cells, one_cell_order
 from .cell_cycle_cons import CellCycleReference, cc_cons_details, check_reference
 from .mixing import _TOL, _Calibrated, _scaled_median, lisi_neighbors
 
@@ -164,6 +164,7 @@ def diagnose_embedding(
     E = _as_float_matrix(embedding)
     n = E.shape[0]
     check_scored_cells(n, "diagnose_embedding")  # evaluate_embedding's floor: a graph of every cell says nothing
+    one_cell_order(embedding, batch=batch, cell_type=cell_type)
     batches = as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=n) if batch is not None else None
     types = (as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=n)
              if cell_type is not None else None)

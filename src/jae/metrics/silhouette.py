@@ -23,8 +23,16 @@ import numpy as np
 import torch
 
 from ..config import as_seed
-from ._graph import _BLOCK_ENTRIES, FUSED_MIN_SUMS, _as_float_matrix, _knn_and_cluster_sums_fused, distance_blocks, resolve_device
-from ._labels import as_labels, by_cells, codes
+from ._graph import (
+    _BLOCK_ENTRIES,
+    FUSED_MIN_SUMS,
+    _as_float_matrix,
+    _knn_and_cluster_sums_fused,
+    distance_blocks,
+    float32_tensor,
+    resolve_device,
+)
+from ._labels import as_labels, by_cells, codes, one_cell_order
 
 __all__ = ["silhouette_samples", "silhouette_from_sums", "asw_label", "asw_batch", "ASW_MAX_CELLS"]
 
@@ -60,7 +68,7 @@ def _sample_rows(n: int, max_cells: int | None, seed) -> np.ndarray | None:
 def _row_cluster_sums(X: np.ndarray, code: np.ndarray, k: int, rows: np.ndarray, *, device=None) -> np.ndarray:
     """``(len(rows), k)`` float64 sums of euclidean distances from the cells ``rows`` to every cluster's cells."""
     dev = resolve_device(device)
-    Xt = torch.as_tensor(np.asarray(X, dtype=np.float32), device=dev)
+    Xt = float32_tensor(X, dev)
     Xt = Xt - Xt.mean(dim=0, keepdim=True)  # centring keeps the |x|^2 - 2xy + |y|^2 trick accurate
     sq = (Xt * Xt).sum(dim=1)
     n = Xt.shape[0]
@@ -231,6 +239,7 @@ def asw_batch(
     seed = as_seed(seed)
     _check_max_cells(max_cells)
     X = _as_float_matrix(embedding)
+    one_cell_order(embedding, batch=batch, cell_type=cell_type)
     _, batch_code = codes(as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=X.shape[0]))
     _, type_code = codes(as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=X.shape[0]))
     per_type = []

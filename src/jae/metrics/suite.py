@@ -39,7 +39,8 @@ from ._graph import (
     resolve_knn,
     umap_connectivities,
 )
-from ._labels import as_labels, by_cells, codes
+from ..config import keyword_arguments
+from ._labels import as_labels, by_cells, codes, one_cell_order
 from .cell_cycle_cons import (
     CellCycleReference,
     _mean_score,
@@ -94,17 +95,44 @@ def metric_steps(diagnostics: bool = True) -> int:
     return len(METRICS) + int(bool(diagnostics))
 
 
+#: The widest and narrowest span of an embedding's cells (largest column range) whose squared distances the metrics'
+#: float32 kNN and silhouettes hold: scaled by 1e19 they overflowed (ARPACK's error from ti_cons's diffusion map), by
+#: 1e-18 they fell under float32's normal numbers (scores moved by 1e-4; by 1e-30 graph_conn 1 -> 0.69); 1e15 and
+#: 1e-15 leave room for a thousand columns, and scores there stayed within 1e-8 of the unscaled ones.
+_SPAN_LIMITS = (1e-15, 1e15)
+#: How far from the origin, in spans, any column may lie: the float32 copy the distances are computed from
+#: rounds its values to about 6e-8 of their size, so cells of an embedding shifted by 1e5 times its span (all scores
+#: wrong, nmi +0.03) or 1e8 times (one point: asw_batch 1, graph_conn 0.69) lost their differences; at 1e3 times the
+#: scores moved by under 1e-6.
+_MAX_OFFSET_SPANS = 1e4
+
+
 def _uninformative(E: np.ndarray) -> str | None:
     """Why ``E`` carries no information to score (all distances 0: every silhouette 0, asw_batch a perfect 1), or
-    None."""
+    coordinates the float32 distances cannot hold (overflowing, underflowing or rounded together), or None."""
     if E.shape[1] == 0:
         return "has no columns; pass an (n_cells, n_dims) array with n_dims >= 1"
     if (E == E[0]).all():
         return ("is the same point for every cell: there is nothing to score (all distances are 0); check the method "
                 "that made it (a failed run often writes zeros)")
-    return None
+    lo, hi = E.min(axis=0).astype(np.float64), E.max(axis=0).astype(np.float64)  # no copy of E
+    width = hi - lo
+    span = float(width.max())
+    far = float(np.maximum(np.abs(lo), np.abs(hi)).max())  # a constant column too: 1e12 beside N(0, 1) merged cells
+    if span > _SPAN_LIMITS[1]:
+        problem = f"its cells span {span:.3g} (more than {_SPAN_LIMITS[1]:.0e}: their squared distances overflow)"
+    elif span < _SPAN_LIMITS[0]:
+        problem = f"its cells span only {span:.3g} (less than {_SPAN_LIMITS[0]:.0e}: their squared distances underflow)"
+    elif far > _MAX_OFFSET_SPANS * span:
+        problem = (f"its coordinates reach {far:.3g}, more than {_MAX_OFFSET_SPANS:,.0f} times the {span:.3g} its cells "
+                   "span, so rounding to float32 merges its cells")
+    else:
+        return None
+    return (f"has coordinates the metrics' float32 distances cannot hold: {problem}; centre and scale it first (the "
+            "metrics do not change with either), e.g. (E - E.mean(axis=0)) / E.std()")
 
 
+@keyword_arguments(name="jae.metrics.evaluate_embedding")  # scib-metrics' labels=: one line naming cell_type=
 def evaluate_embedding(
     embedding,
     *,
@@ -201,6 +229,7 @@ def evaluate_embedding(
     n = E.shape[0]
     check_scored_cells(n, "evaluate_embedding")  # 15 neighbours of (nearly) every cell: scores that say nothing
     mode = resolve_knn(knn, n)
+    one_cell_order(embedding, cell_type=cell_type, batch=batch, pseudotime=pseudotime)
     types = as_labels(by_cells(embedding, cell_type, "cell_type"), name="cell_type", n_cells=n)
     batches = as_labels(by_cells(embedding, batch, "batch"), name="batch", n_cells=n) if batch is not None else None
     pts = _pseudotime_columns(pseudotime, embedding)

@@ -18,6 +18,7 @@ from ..config import as_seed
 from ..io import detect_kind, normalize_kind
 from ..io.features import unique_features
 from ..io.paths import user_path
+from ..io.raw import counts_names
 from .baselines import KNNBaseline, MeanBaseline, RidgeBaseline
 from .checks import (check_target, check_unique_features, one_modality, pair_cells, query_columns,
                      refuse_raw_objects, layers_together, source_counts, sources_checked, target_counts, with_layer)
@@ -187,7 +188,7 @@ class ModalityPredictor:
         of ``(rows, n_target_features)`` row blocks (dense or CSR), in query order; wide targets are never
         materialised whole."""
         self._check_fitted()
-        query_source = _query(query_source, layer)
+        query_source = _query(query_source, layer, read=self.source_features)
         idx = query_columns(query_source, self.source_features, kinds=(self.source_kind, self.target_kind))
         net = self.method == "jae"
         if isinstance(query_source, SourceFile):  # encoded one row block at a time: the same numbers, row by row
@@ -230,7 +231,7 @@ class ModalityPredictor:
         """
         _check_output(output)
         self._check_fitted()
-        query_source = _query(query_source, layer)
+        query_source = _query(query_source, layer, read=self.source_features)
         if output == "auto":
             big = query_source.n_obs * len(self.target_features) > self.config.dense_limit
             output = "sparse" if self.target_kind == "ATAC" and big else "dense"
@@ -400,16 +401,20 @@ def _check_output(output) -> None:
         raise ValueError(f"unknown output {output!r}; use 'auto', 'dense' or 'sparse'")
 
 
-def _query(query_source, layer: str | None = "counts"):
+def _query(query_source, layer: str | None = "counts", *, read=None):
     """A query's source modality as :meth:`ModalityPredictor.predict` reads it: an AnnData (refused in one line when it
     is anything else), or an ``.h5ad`` path opened to be read in row blocks (:func:`jae.prediction.streamed.open_source`);
-    one already opened is kept. Its counts are at ``layer`` (:func:`jae.prediction.checks.with_layer`)."""
-    if isinstance(query_source, (str, os.PathLike)):  # an .h5mu: one modality of it (predict takes no h5mu=FILE)
-        return open_source(query_source, layer=layer,
-                           mudata_fix="pass one of those modalities, mudata.read_h5mu(path)[name], or {save}")
+    one already opened is kept. Its counts are at ``layer`` (:func:`jae.prediction.checks.with_layer`); ``read``: the
+    source features the predictor reads, the only names its ``.raw`` may not repeat (:func:`jae.io.raw.names_read`)."""
+    from ..io.raw import names_read
+
     if isinstance(query_source, SourceFile):
         return query_source
-    return with_layer(one_modality(query_source, name="query_source", layer=layer), layer, name="query_source")
+    with names_read(read):
+        if isinstance(query_source, (str, os.PathLike)):  # an .h5mu: one modality of it (predict takes no h5mu=FILE)
+            return open_source(query_source, layer=layer,
+                               mudata_fix="pass one of those modalities, mudata.read_h5mu(path)[name], or {save}")
+        return with_layer(one_modality(query_source, name="query_source", layer=layer), layer, name="query_source")
 
 
 def predict(
@@ -467,7 +472,7 @@ def predict(
     _check_output(output)
     # a path: opened (names only) as ModalityPredictor.predict opens it; a layer missing in both: said in one line
     sources = layers_together(train=lambda: with_layer(train_source, layer, name="train_source"),
-                              query=lambda: _query(query_source, layer))
+                              query=lambda: _query(query_source, layer, read=counts_names(train_source, layer)))
     train_source, query_source = sources["train"], sources["query"]
     kinds = training_kinds(train_source, train_target, source_kind, target_kind)
     check_unique_features(train_source=train_source, train_target=train_target, query_source=query_source)

@@ -220,7 +220,7 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
         missing = (MISSING_FIX if reference == "train_source" else MISSING_FIX_FITTED) if names.isin(features).any() \
             else NONE_SHARED_FIX  # nothing to subset to
         return feature_indexer(query_source.var_names, features, name="query_source", reference=reference,
-                               symbols=symbols, fix=_raw_first(query_source, features, scheme_fix(names, features)
+                               symbols=symbols, fix=_raw_first(query_source, features, scheme_fix(names, features, symbols)
                                                                or missing))  # Ensembl vs symbols;
         # CELLxGENE's Ensembl IDs, other case, separators or affixes: feature_indexer names the renaming
     except ValueError:  # perhaps the other modality: said by its feature_types, or by its names when none is shared

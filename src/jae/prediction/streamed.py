@@ -120,8 +120,8 @@ class SourceFile:
 
     def gene_symbols(self) -> pd.Index | None:
         """The gene symbols in the file's ``var['feature_name']`` (CELLxGENE's layout:
-        :func:`jae.io.features.stored_gene_symbols`, read without the counts); None without that column."""
-        from ..io.features import stored_gene_symbols
+        :func:`jae.io.gene_names.stored_gene_symbols`, read without the counts); None without that column."""
+        from ..io.gene_names import stored_gene_symbols
 
         with _readable(self.path, what="query_source", fmt=".h5ad"):
             return stored_gene_symbols(self.path)

@@ -101,6 +101,22 @@ def found_words(counts: tuple[int, int], organism: str) -> str | None:
     return f"{n_s} of {len(s_all)} S-phase and {n_g2m} of {len(g2m_all)} G2/M-phase marker genes"
 
 
+def _case_fix(table: pd.DataFrame, var_names: pd.Index, need: int) -> str | None:
+    """The fix when ``var_names`` hold the markers in another case (``mcm5``: a tool lower-cased them), which the exact
+    lookup (as scanpy's) does not match; None when a lookup ignoring case finds too few of them as well."""
+    upper = dict(zip(var_names.str.upper()[::-1], var_names[::-1]))
+    found = [[upper[g.upper()] for g in table.loc[table["phase"] == p, column] if g.upper() in upper]
+             for column in ("gene_name", "gene_id") for p in ("S", "G2/M")]
+    pair = max((found[:2], found[2:]), key=lambda f: len(f[0]) + len(f[1]))
+    if min(map(len, pair)) < need:
+        return None
+    given = pair[0][0]
+    exact = next(g for c in ("gene_name", "gene_id") for g in table[c] if g.upper() == given.upper())
+    how = "upper()" if exact == exact.upper() else "capitalize()"  # human symbols and IDs; mouse symbols (Mcm5)
+    return (f"{len(pair[0])} and {len(pair[1])} are there in another case (e.g. {given!r} for {exact!r}), and "
+            f"gene names are matched exactly: rename them, e.g. adata.var_names = adata.var_names.str.{how} on the RNA modality")
+
+
 def has_markers(var_names, organism: str) -> bool:
     """Whether ``var_names`` hold at least one S-phase and one G2/M-phase marker of ``organism``, as
     :meth:`CellCycleGenes.find` needs them, without its log lines (a question asked of both organisms)."""
@@ -272,8 +288,9 @@ class CellCycleGenes:
         if min(len(s_genes), len(g2m_genes)) < max(1, min_genes):
             raise ValueError(
                 f"{who}: only {len(s_genes)} S-phase and {len(g2m_genes)} G2/M-phase {organism} marker genes "
-                f"are in var_names (need >= {max(1, min_genes)} each); check the organism (--organism, or organism= "
-                "in Python) and that var_names are gene symbols or Ensembl IDs"
+                f"are in var_names (need >= {max(1, min_genes)} each)"
+                + (f", but {case}" if (case := _case_fix(table, var_names, max(1, min_genes))) else "; check the "
+                   "organism (--organism, or organism= in Python) and that var_names are gene symbols or Ensembl IDs")
             )
         found = cls(len(var_names), var_names.get_indexer(s_genes), var_names.get_indexer(g2m_genes),
                     tuple(str(g) for g in (*s_genes, *g2m_genes)))

@@ -7,7 +7,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-__all__ = ["given_organism", "infer_organism", "organism_from_uns", "organism_from_genes"]
+__all__ = ["given_organism", "infer_organism", "organism_from_uns", "organism_from_genes", "refuse_other_organism"]
 
 logger = logging.getLogger(__name__)
 
@@ -90,3 +90,21 @@ def given_organism(organism: str | None, *, needed: bool = True) -> str | None:
             "another organism without the cell-cycle block"
         )
     return key or organism
+
+
+def refuse_other_organism(genes, organism: str) -> None:
+    """Refuse ``organism`` when none of its cell-cycle genes are in ``genes`` but the other organism's are (mouse
+    data fitted as human: the fit would go on without its cell-cycle block, one warning in its log)."""
+    from .cell_cycle import ORGANISMS, CellCycleGenes
+
+    other = {"human": "mouse", "mouse": "human"}.get(ORGANISMS.get(str(organism).strip().lower(), ""))
+    if other is None:
+        return
+    try:
+        found = CellCycleGenes.find(genes, other)
+    except ValueError:  # neither organism's genes: a gene list of other names, warned of as before
+        return
+    raise ValueError(f"organism is {organism!r} (given, or read from uns['organism']), but none of its cell-cycle "
+                     f"genes are among the RNA's var_names, while {found.counts[0]} S-phase and {found.counts[1]} "
+                     f"G2/M-phase genes of {other} are, as the names are written: pass organism={other!r} to score "
+                     "the cell cycle with those, or JAEConfig(n_phase=0) to fit without it")

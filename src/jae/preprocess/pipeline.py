@@ -281,6 +281,12 @@ class Preprocessor:
             return log_normalize(X, copy=copy)
         return clr(X, self.protein_depth if self.protein_norm == "clr_depth" else None)
 
+    def __repr__(self) -> str:  # the dataclass's printed every gene name and SVD component: hundreds of lines
+        parts = [f"{kind} {len(names):,} features -> {'themselves' if b is None else f'{b.n_components} SVD components'}"
+                 for kind, names, b in zip(self.kinds, self.var_names, self.bases)]
+        norm = f", protein_norm={self.protein_norm!r}" if "ADT" in self.kinds else ""
+        return f"Preprocessor({', '.join(parts)}{norm})"
+
     @property
     def widths(self) -> tuple[int, ...]:
         """Feature columns of each modality (SVD components, or the proteins themselves), in order."""
@@ -388,24 +394,6 @@ def _warn_one_protein(kinds, var_names, names, protein_norm: str) -> None:
                            "count (JAEConfig(protein_norm='clr') for a supervised fit)", name, protein_norm)
 
 
-def _other_organism(genes, organism: str) -> None:
-    """Refuse ``organism`` when none of its cell-cycle genes are in ``genes`` but the other organism's are (mouse
-    data fitted as human: the fit would go on without its cell-cycle block, one warning in its log)."""
-    from .cell_cycle import ORGANISMS, CellCycleGenes
-
-    other = {"human": "mouse", "mouse": "human"}.get(ORGANISMS.get(str(organism).strip().lower(), ""))
-    if other is None:
-        return
-    try:
-        found = CellCycleGenes.find(genes, other)
-    except ValueError:  # neither organism's genes: a gene list of other names, warned of as before
-        return
-    raise ValueError(f"organism is {organism!r} (given, or read from uns['organism']), but none of its cell-cycle "
-                     f"genes are among the RNA's var_names, while {found.counts[0]} S-phase and {found.counts[1]} "
-                     f"G2/M-phase genes of {other} are, as the names are written: pass organism={other!r} to score "
-                     "the cell cycle with those, or JAEConfig(n_phase=0) to fit without it")
-
-
 def preprocess(
     counts, kinds, var_names, *, names=None, n_components: int = 100, seed: int = 0,
     svd_fit_cells: int | None = SVD_FIT_CELLS, organism: str | None = None, progress_bar: bool = False,
@@ -441,6 +429,7 @@ def preprocess(
     from tqdm.auto import tqdm
 
     from .cell_cycle import CellCycleScorer, found_words
+    from .organism import refuse_other_organism
 
     check_flags(progress_bar=progress_bar, checked=checked)  # a text such as 'no' would draw the bar
     kinds = _kinds(kinds)
@@ -456,7 +445,7 @@ def preprocess(
         try:
             scorer = CellCycleScorer(genes, organism=organism, seed=seed)
         except ValueError as err:
-            _other_organism(genes, organism)
+            refuse_other_organism(genes, organism)
             logger.warning("no cell-cycle scores (%s); the phase loss is skipped", err)
             phase_nan = np.full((n_cells, 2), np.nan, dtype=np.float32)
         if scorer is not None and (words := found_words(tuple(map(len, scorer.sets)), organism)) is not None:

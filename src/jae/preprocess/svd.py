@@ -35,6 +35,10 @@ class SVDBasis:
     components: np.ndarray
     held_out_scale: np.ndarray | None = None
 
+    def __repr__(self) -> str:  # the dataclass's printed the components
+        scale = "" if self.held_out_scale is None else ", held-out scale measured"
+        return f"SVDBasis({self.n_components} components x {self.n_features:,} features{scale})"
+
     @property
     def n_components(self) -> int:
         return int(self.components.shape[0])

@@ -64,7 +64,8 @@ def query_features(model, data, *, layer: str | None = "counts") -> QueryFeature
     from ..io.plan import _as_files, plan_input
 
     model._require_fitted()
-    files = _as_files(data, None, rna_only=True, layer=layer)
+    with read_by(model):  # .raw on disk: its repeats among the genes the model ignores, ignored with them
+        files = _as_files(data, None, rna_only=True, layer=layer)
     if getattr(files, "misordered", None):  # modalities in other cell orders: read whole, paired by name, as fit
         files, data = None, plan_input(files, what="query", once=True, layer=layer)
     if files is not None:
@@ -79,6 +80,14 @@ def query_features(model, data, *, layer: str | None = "counts") -> QueryFeature
     features = _in_memory(model, data, layer=layer)
     kept[1].append((model.preprocessor, moments, layer, features))
     return features
+
+
+def read_by(model):
+    """:func:`jae.io.raw.names_read` of every feature the fitted ``model`` reads (each modality's): a query's ``.raw``
+    refused for repeating those names alone."""
+    from ..io.raw import names_read
+
+    return names_read([str(n) for names in model.preprocessor.var_names for n in names])
 
 
 #: The data of :func:`features_kept`'s block and its features: ``(data, [(preprocessor, moments, layer, features)])``.
@@ -101,7 +110,8 @@ def features_kept(data):
 def _in_memory(model, data, *, layer: str | None) -> QueryFeatures:
     from ..io.raw import refuse_raw_repeats
 
-    refuse_raw_repeats(data, layer)  # names matched to the model's: repeats of .raw refused with their own fix
+    with read_by(model):  # names matched to the model's: repeats of .raw it reads refused with their own fix
+        refuse_raw_repeats(data, layer)
     mods = _modalities(data, layer=layer)
     names = _pick(model, mods)
     rna, other = (mods[n] if n is not None else None for n in names)

@@ -5,6 +5,7 @@ columns regressed: :mod:`jae.query.partial`), and the block of a modality a cell
 
 from __future__ import annotations
 
+import logging
 from typing import NamedTuple
 
 import numpy as np
@@ -15,6 +16,7 @@ from ..io.features import FeatureOverlap, feature_overlap
 from .alone import other_alone
 from .partial import svd_partial, values_partial
 
+logger = logging.getLogger(__name__)
 
 class QueryFeatures(NamedTuple):
     """``X``: ``(n_cells, n_input)`` float32 input features; ``cells``: their names; ``observed``:
@@ -50,7 +52,7 @@ def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.nd
     with_rna = var_names[0] is not None
     with other_alone(model, var_names):  # one AnnData of the second modality, read as the RNA: said so
         overlaps = [None if v is None else _overlap(i, v, e, name=f"modality {n!r}", symbols=sym, with_rna=with_rna,
-                                                    raw=r)
+                                                    raw=r, peaks=pre.kinds[i] == "ATAC")
                     for i, (v, e, n, sym, r) in enumerate(zip(var_names, pre.var_names, names, symbols, raw))]
     moments = getattr(model, "moments", None)
     needs = not observed.all() or any(o is not None and not o.complete for o in overlaps)
@@ -94,11 +96,18 @@ def _fitted(model, seen: SeenCounts | None, observed: np.ndarray, rows) -> np.nd
     return fitted
 
 
-def _overlap(i: int, var_names, expected, *, name: str, symbols, with_rna: bool, raw=None) -> FeatureOverlap:
+def _overlap(i: int, var_names, expected, *, name: str, symbols, with_rna: bool, raw=None,
+             peaks: bool = False) -> FeatureOverlap:
     """:func:`feature_overlap`; a second modality beside the RNA with too few of its features: the RNA-alone fix too;
-    too few where the data's ``.raw``, not read (``raw``: its features), holds enough: ``layer='raw'`` first."""
+    too few where the data's ``.raw``, not read (``raw``: its features), holds enough: ``layer='raw'`` first; enough,
+    but with missing features among the extra ones named otherwise (``cd3`` for ``CD3``): a warning naming the fix
+    (not sought among ``peaks``, a model's ATAC features: 8 s at 116,490 peaks, and a sample's own peaks are no
+    renaming of the model's but other intervals, which :func:`jae.remap_peaks` puts on them)."""
     try:
-        return feature_overlap(var_names, expected, name=name, symbols=symbols)
+        overlap = feature_overlap(var_names, expected, name=name, symbols=symbols)
+        if not peaks:
+            _warn_renamed(i, var_names, expected, overlap, name=name)
+        return overlap
     except ValueError as err:
         # a renaming fix reads the model's features, named as a placeholder no one could fill: where they are
         text = _raw_fix(str(err).replace(_PLACEHOLDER, f"model.preprocessor.var_names[{i}]"), raw, expected)
@@ -108,6 +117,24 @@ def _overlap(i: int, var_names, expected, *, name: str, symbols, with_rna: bool,
             raise ValueError(text) from None
         raise ValueError(f"{text}; or place these cells from their RNA alone: pass the RNA without the second "
                          "modality (its AnnData, e.g. mdata['rna'], or jae.io.open_rna(path))") from None
+
+
+def _warn_renamed(i: int, var_names, expected, overlap: FeatureOverlap, *, name: str) -> None:
+    """Warn when missing features of the model's are among the data's extra ones named another way (another case,
+    prefix or suffix, tag, Ensembl version), with the renaming that reads them: they were read as missing (re-solved
+    from the present ones) with no more than the overlap's INFO line, e.g. half of a panel's antibodies in lower case."""
+    if not (len(overlap.missing) and overlap.n_extra):
+        return
+    from ..io.features import _renaming_fix
+
+    expected = pd.Index(expected).astype(str)  # a renaming must read more of them than their names do
+    fix = _renaming_fix(pd.Index(var_names).astype(str).unique(), expected, None, "the model",
+                        need=(len(overlap.present) + 1) / len(expected))
+    if fix is not None:
+        logger.warning("%s: %d of the model's %d features are missing and read as such (re-solved from the present "
+                       "ones), but the data's extra features include some of them named another way: %s", name,
+                       len(overlap.missing), len(expected),
+                       fix.replace(_PLACEHOLDER, f"model.preprocessor.var_names[{i}]"))
 
 
 def _raw_fix(text: str, raw, expected) -> str:

@@ -50,6 +50,16 @@ class FilesResult:
     labels: pd.DataFrame | None = None
     prediction: object = None
 
+    def __repr__(self) -> str:  # the dataclass's printed the embedding, every cell name and 60 rows of labels
+        shown = [f"model={self.model!r}", f"written={tuple(str(p) for p in self.written)}", f"n_cells={self.n_cells:,}"]
+        if self.embedding is not None:
+            shown.append(f"embedding {self.embedding.shape[0]:,} x {self.embedding.shape[1]}")
+        if self.labels is not None:
+            shown.append(f"labels {len(self.labels):,} cells x {list(self.labels.columns)}")
+        if self.prediction is not None:
+            shown.append(f"prediction {self.prediction.shape[0]:,} x {self.prediction.shape[1]:,}")
+        return f"FilesResult({', '.join(shown)})"
+
 
 def _model_and_path(model, *, device: str):
     """``(JAE, folder or None)`` for a fitted model or the folder of a saved one."""
@@ -116,14 +126,17 @@ def open_query(inputs: InputFiles, model, *, fragments, remap_peaks: bool, memor
     (:func:`open_remapped`), or, with neither, opened as it is for one pass over the counts. ``check(data)`` refuses
     the query as read on the first two routes, before their slow work; on the third the caller checks (a batch column
     may sit in a second file, read after)."""
-    _check_kinds(inputs, model)
-    if fragments is not None:
-        from ._fragments import read_with_fragments
+    _check_kinds(inputs, model)  # before anything is read
+    from ..query.features import read_by
 
-        return read_with_fragments(inputs, model, fragments, progress_bar=progress_bar, check=check)
-    if remap_peaks:
-        return open_remapped(inputs, model, memory_budget=memory_budget, what=what, check=check)
-    return inputs.open(memory_budget=memory_budget, what=what, once=True)
+    with read_by(model):  # a .raw read: its repeats among the genes the model ignores, ignored with them
+        if fragments is not None:
+            from ._fragments import read_with_fragments
+
+            return read_with_fragments(inputs, model, fragments, progress_bar=progress_bar, check=check)
+        if remap_peaks:
+            return open_remapped(inputs, model, memory_budget=memory_budget, what=what, check=check)
+        return inputs.open(memory_budget=memory_budget, what=what, once=True)
 
 
 def _check_kinds(inputs: InputFiles, model) -> None:

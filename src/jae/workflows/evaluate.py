@@ -112,7 +112,7 @@ def evaluate_files(
         check_outputs([("out", out)], inputs=protect, overwrite=overwrite or not holds_report(out), folders=("out",))
     data = _rna_alone(inputs, baseline=baseline)
     if data is None:
-        data = inputs.open(plan=False)  # on disk: jae.evaluate reads only what the metrics need
+        data = inputs.open(plan=False, once=True)  # on disk: jae.evaluate reads only what the metrics need, once
     from ..report.settings import read_from  # (columns only the second competition file holds: jae.evaluate's)
 
     sources = inputs.data_paths  # (several --10x files too)

@@ -79,6 +79,7 @@ def fit_files(
     from ..config import JAEConfig
     from ..io.annotations import samples_fix
     from ..io.mosaic import MosaicCells
+    from ..io.obs_keys import check_fit_keys
     from ..io.paired_files import PairedFiles
     from ..io.validate import check_fit_annotations
     from ..joint import JAE
@@ -97,6 +98,7 @@ def fit_files(
     given_organism(organism, needed=bool(model.config.n_phase))  # and an organism without cell-cycle genes
     config = model.config
     supervised = config.mode == "supervised"
+    check_fit_keys(batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised)  # so are the columns
     check_stored_columns(inputs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised,  # --h5ad
                          fixes={"annotations": "InputFiles(..., annotations=FILE)", "samples": samples_fix(inputs)})
     with batch_column(batch_key):  # the modalities must agree on the batch column fit reads
@@ -221,7 +223,7 @@ def map_files(
         from .._words import did_you_mean
 
         pulled = pulled_name_fix(data.obs, key, "batch_key")  # 'prot:batch': the column is there by its own name
-        close = did_you_mean(key, data.obs.columns)  # 'donor_id' for 'donor'
+        close = None if pulled else did_you_mean(key, data.obs.columns)  # 'donor_id' for 'donor'; else its own fix
         raise ValueError(f"the query has no obs column {key!r} for batch_key"
                          + (f" ({batch_key_origin(reference)})" if batch_key is None else "")
                          + (f" ({close})" if close else "")

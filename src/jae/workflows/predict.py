@@ -84,6 +84,7 @@ def predict_files(
     from ..io import normalize_kind, read_h5ad, write_atomic
     from ..io.atomic import atomic_outputs
     from ..io.paths import user_path
+    from ..io.raw import counts_names, names_read
     from ..io.zarr_stores import to_stream
     from ..prediction.api import training_kinds
     from ..prediction.checks import check_unique_features, layers_together, sources_checked, with_layer
@@ -147,11 +148,13 @@ def predict_files(
                          "drop device, or pass model=FOLDER (a saved predictor) to load it there")
     if not trained:
         _check_fixed(model, method=method, seed=seed, source_kind=source_kind, target_kind=target_kind)
-    sources = layers_together(  # test_mod1 read in row blocks; a layer missing in both sources: said in one line
-        train=lambda: with_layer(train_source, layer, name="train_mod1") if trained else None,
-        test=lambda: open_source(  # a zarr store: streamed from an .h5ad copy
-            to_stream(user_path(test_mod1), what=names[2], kind="AnnData", fix=one_file), what=names[2],
-            mudata_fix=one_file, layer=layer))
+    read = counts_names(train_source, layer) if trained else model.source_features  # test_mod1's .raw: repeats read
+    with names_read(read):  # refused (train_mod1's own are all among its names: every repeat refused)
+        sources = layers_together(  # test_mod1 read in row blocks; a layer missing in both sources: one line
+            train=lambda: with_layer(train_source, layer, name="train_mod1") if trained else None,
+            test=lambda: open_source(  # a zarr store: streamed from an .h5ad copy
+                to_stream(user_path(test_mod1), what=names[2], kind="AnnData", fix=one_file), what=names[2],
+                mudata_fix=one_file, layer=layer))
     train_source, test_source = (sources["train"], sources["test"]) if trained else (None, sources["test"])
     if trained:
         kinds = training_kinds(train_source, train_target, source_kind, target_kind)  # before the training
