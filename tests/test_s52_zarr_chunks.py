@@ -89,7 +89,9 @@ def test_a_store_lacking_chunks_is_refused_before_either_route(stores, layout, t
     total = math.ceil(stores[0].nnz / (8000 if LAYOUTS[layout][1] else 2000))  # its chunks (shards) of values
     message = (rf"^input file .*{layout}\.zarr is an incomplete zarr store: its array 'X/data' lacks 1 of its {total} "
                r"chunk files?, which zarr would read as zeros \(wrong counts\); copy the store again, whole \(a copy "
-               r"cut short, e.g. an interrupted rsync or gsutil cp, leaves chunks out\)$")
+               r"cut short, e.g. an interrupted rsync or gsutil cp, leaves chunks out\); or, if it was written whole, "
+               r"its counts store a chunk's worth of explicit zeros, which zarr does not write: drop them "
+               r"\(X.eliminate_zeros\(\)\) and write the store again$")
     with pytest.raises(ValueError, match=message):
         jae.io.read_h5ad(store)  # read whole
     with pytest.raises(ValueError, match=message.replace("^input", "^mod1")):

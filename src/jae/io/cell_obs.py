@@ -160,14 +160,22 @@ def _log_dropped(global_obs: pd.DataFrame | None, frames: Sequence[pd.DataFrame]
                     f"{len(shared)} cells): the values of {where} are kept and those of {name} dropped; rename the "
                     "column in one of them to keep both")
             dropped.setdefault(str(col), []).append((i, line))
-            read = _READ.get()
-            if log and (read is None or line not in read[1]):
-                if read is not None:
-                    read[1].add(line)
-                loud = read is None or read[0] is None or any(str(col) == c or c.endswith("*") and
-                                                              str(col).startswith(c[:-1]) for c in read[0])
-                (logger.warning if loud else logger.info)("%s", line)
+            if log:
+                _say_dropped(str(col), line)
     return dropped
+
+
+def _say_dropped(col: str, line: str) -> None:
+    """Log ``line`` of the dropped column ``col`` once within a :func:`reading_columns` block: a warning where the call
+    reads the column (or outside any block), else at INFO."""
+    read = _READ.get()
+    if read is not None and line in read[1]:
+        return
+    if read is not None:
+        read[1].add(line)
+    loud = read is None or read[0] is None or any(col == c or c.endswith("*") and col.startswith(c[:-1])
+                                                  for c in read[0])
+    (logger.warning if loud else logger.info)("%s", line)
 
 
 def mark_dropped(obs: pd.DataFrame, global_obs: pd.DataFrame | None, frames: Sequence[pd.DataFrame],
@@ -183,10 +191,11 @@ def mark_dropped(obs: pd.DataFrame, global_obs: pd.DataFrame | None, frames: Seq
 
 def warn_dropped(obs: pd.DataFrame) -> None:
     """Log the lines :func:`mark_dropped` recorded, unlogged, in ``obs.attrs[DROPPED]``: for files streamed, whose
-    ``obs`` is read once when opened (:func:`jae.io.open_h5mu`), the warning data read whole gives."""
-    for lines in (getattr(obs, "attrs", None) or {}).get(DROPPED, {}).values():
+    ``obs`` is read once when opened (:func:`jae.io.open_h5mu`), the lines data read whole gives (a warning for the
+    columns the call reads, :func:`reading_columns`; the others at INFO)."""
+    for col, lines in (getattr(obs, "attrs", None) or {}).get(DROPPED, {}).items():
         for line in lines.values():
-            logger.warning("%s", line)
+            _say_dropped(str(col), line)
 
 
 def fill_global_batches(columns: dict, mod_obs: pd.DataFrame) -> None:

@@ -146,11 +146,12 @@ def modality_blocks(counts: CellRangerCounts, columns: dict, block_cells: int = 
 
 
 def read_gex(inputs):
-    """The Gene Expression of the one Cell Ranger ``.h5`` of ``inputs`` (:class:`jae.io.InputFiles`, ``tenx=``) as
-    :meth:`jae.io.InputFiles.read` reads it (cells, genes, counts, the annotation files joined), the other modalities
-    left out: the file read once in blocks of cells, only the RNA's columns kept, for ``jae evaluate`` scoring stored
-    embeddings (only cc_cons reads the RNA; in memory, so the scores are those of the file read whole). Refused as
-    reading it whole refuses it (Peaks and Antibody Capture both without ``mod2_kind``, cells without counts)."""
+    """The Gene Expression of the one Cell Ranger ``.h5`` or matrix folder of ``inputs`` (:class:`jae.io.InputFiles`,
+    ``tenx=``) as :meth:`jae.io.InputFiles.read` reads it (cells, genes, counts, the annotation files joined), the
+    other modalities left out: read once in blocks of cells (a folder's through its copy ordered by cell,
+    :func:`file_counts`), only the RNA's columns kept, for ``jae evaluate`` scoring stored embeddings (only cc_cons
+    reads the RNA; in memory, so the scores are those of the file read whole). Refused as reading it whole refuses it
+    (Peaks and Antibody Capture both without ``mod2_kind``, cells without counts)."""
     from .annotations import join_annotations
     from .inputs import _check_called_cells
     from .readers import make_mudata
@@ -159,11 +160,15 @@ def read_gex(inputs):
     header, columns = read_header(path, mod2_kind=inputs.mod2_kind)
     inputs._one_second_modality(header)
     empty, rows = dict.fromkeys(columns, 0), []
-    for parts in modality_blocks(CellRangerCounts(path), columns):
-        for m, X in parts.items():
-            empty[m] += cells_without_counts(X)
-        rows.append(parts["rna"])
-        del parts
+    counts = file_counts(path)
+    try:
+        for parts in modality_blocks(counts, columns):
+            for m, X in parts.items():
+                empty[m] += cells_without_counts(X)
+            rows.append(parts["rna"])
+            del parts
+    finally:
+        counts.close()  # a matrix folder's copy removed, on an error too
     _check_called_cells(header, path, empty=empty)
     rna = header.mod["rna"]
     rna.X = sp.vstack(rows, format="csr") if len(rows) > 1 else rows[0]

@@ -130,6 +130,9 @@ def check_chunks(store, *, what: str) -> None:
     lacks = ("is missing" if (absent, total) == (1, 1) and not _chunk_keys(Path(store) / array) else
              f"lacks {absent} of its {total} chunk file{'' if total == 1 else 's'}")
     more = f" (and {len(damaged) - 1} more of its arrays lack some)" if len(damaged) > 1 else ""
+    zeros = ("; or, if it was written whole, its counts store a chunk's worth of explicit zeros, which zarr does not "
+             "write: drop them (X.eliminate_zeros()) and write the store again"
+             if all(a.endswith("/data") for a, _, _ in damaged) else "")  # indices whole: only values of 0 left out
     raise ValueError(f"{what} file {store} is an incomplete zarr store: its array {array!r} {lacks}{more}, which zarr "
                      "would read as zeros (wrong counts); copy the store again, whole (a copy cut short, e.g. an "
-                     "interrupted rsync or gsutil cp, leaves chunks out)")
+                     f"interrupted rsync or gsutil cp, leaves chunks out){zeros}")

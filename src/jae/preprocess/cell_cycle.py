@@ -113,8 +113,13 @@ def _case_fix(table: pd.DataFrame, var_names: pd.Index, need: int) -> str | None
     given = pair[0][0]
     exact = next(g for c in ("gene_name", "gene_id") for g in table[c] if g.upper() == given.upper())
     how = "upper()" if exact == exact.upper() else "capitalize()"  # human symbols and IDs; mouse symbols (Mcm5)
+    # all lower case, a symbol reads as either organism's (mcm5: MCM5 or Mcm5): the other one's rename named too
+    other = ("" if given != given.lower() or exact.upper().startswith("ENS") else
+             " (mouse genes: .str.capitalize(), with organism='mouse')" if how == "upper()" else
+             " (human genes: .str.upper(), with organism='human')")
     return (f"{len(pair[0])} and {len(pair[1])} are there in another case (e.g. {given!r} for {exact!r}), and "
-            f"gene names are matched exactly: rename them, e.g. adata.var_names = adata.var_names.str.{how} on the RNA modality")
+            f"gene names are matched exactly: rename them, e.g. adata.var_names = adata.var_names.str.{how} on the "
+            f"RNA modality{other}")
 
 
 def has_markers(var_names, organism: str) -> bool:

@@ -162,7 +162,6 @@ def _rna_alone(inputs: InputFiles, *, baseline: bool = False):
 
     from ..io.mosaic import holds_no_counts
     from ..io.rna_files import open_rna, open_rna_alone
-    from ..io.cellranger import is_mtx
 
     annotations = list(inputs.annotations) or None
     if inputs.rna_only and holds_no_counts(inputs.mod1):  # embeddings alone (X=None): scored as --h5ad scores it
@@ -178,9 +177,9 @@ def _rna_alone(inputs: InputFiles, *, baseline: bool = False):
                              "pass this file alone as h5ad=FILE (cc_cons, which reads the RNA, is then n/a)") from None
     if inputs.source == "h5ad":
         return _h5ad_alone(inputs)
-    if inputs.source == "10x" and (baseline or inputs.samples is not None or is_mtx(inputs.tenx)):
+    if inputs.source == "10x" and (baseline or inputs.samples is not None):
         return inputs.read()  # read whole (open(plan=False) refuses Gene Expression alone, fit's): the baseline's
-    if inputs.source == "10x":  # modalities, samples combined, a matrix folder; one .h5: its RNA alone, read in blocks
+    if inputs.source == "10x":  # modalities, samples combined; one .h5 or matrix folder: its RNA alone, in blocks
         from ..io.cellranger_blocks import read_gex
 
         return read_gex(inputs)
