@@ -26,13 +26,25 @@ def _refused_then_fixed(model, query, names):
     rna = query["rna"].copy()
     rna.var_names = rna.var[names].astype(str).to_numpy()
     with pytest.raises(ValueError) as err:
-        model.embed(rna, key_added=None)
+        _names_alone(model, rna)
     said = str(err.value)
     fix = re.search(r"e\.g\. (adata\.var_names = .*?) \(on a copy, or write the file again so\)", said)
     assert fix is not None and "\n" not in said, said
     namespace = {"adata": rna}
+    read = model.embed(rna, key_added=None)  # the query itself: read by its column (session 52), as the fix gives
     exec(fix.group(1), namespace)  # as written
-    return said, model.embed(namespace["adata"], key_added=None)
+    fixed = model.embed(namespace["adata"], key_added=None)
+    np.testing.assert_array_equal(read, fixed)
+    return said, fixed
+
+
+def _names_alone(model, rna):
+    """The refusal of the query's genes by their names alone (:func:`jae.io.features.feature_overlap`): since session
+    52 a query is read by its column of the model's naming instead (tests/test_s52_symcol_name_column.py)."""
+    from jae.io.features import feature_overlap, gene_symbols
+
+    feature_overlap(rna.var_names, model.preprocessor.var_names[0], name="modality 'rna'",
+                    symbols=gene_symbols(rna.var))
 
 
 @pytest.fixture(scope="module")

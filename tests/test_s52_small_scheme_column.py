@@ -20,6 +20,15 @@ def _ids(n: int) -> list[str]:
     return [f"ENSG{i:011d}" for i in range(n)]
 
 
+def _names_alone(model, rna):
+    """The refusal of the query's genes by their names alone (:func:`jae.io.features.feature_overlap`): since session
+    52 a query is read by its column of the model's naming instead (tests/test_s52_symcol_name_column.py)."""
+    from jae.io.features import feature_overlap, gene_symbols
+
+    feature_overlap(rna.var_names, model.preprocessor.var_names[0], name="modality 'rna'",
+                    symbols=gene_symbols(rna.var))
+
+
 @pytest.fixture(scope="module")
 def cells():
     ref = simulate(300, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=1)
@@ -29,13 +38,16 @@ def cells():
 
 def _fix_runs(model, rna, column):
     with pytest.raises(ValueError) as err:
-        model.embed(rna, key_added=None)
+        _names_alone(model, rna)
     said = str(err.value)
     fix = re.search(r"e\.g\. (adata\.var_names = .*?) \(on a copy, or write the file again so\)", said)
     assert fix is not None and f"adata.var['{column}']" in fix.group(1), said
     namespace = {"adata": rna.copy()}
+    read = model.embed(rna, key_added=None)  # the query itself: read by its column (session 52), as the fix gives
     exec(fix.group(1), namespace)  # as written: was a KeyError ('gene_symbols' / 'gene_ids' not in var)
-    return model.embed(namespace["adata"], key_added=None)
+    fixed = model.embed(namespace["adata"], key_added=None)
+    np.testing.assert_array_equal(read, fixed)
+    return fixed
 
 
 @pytest.mark.parametrize("model_by", ["symbol", "ensembl"])

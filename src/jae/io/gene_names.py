@@ -1,13 +1,19 @@
 """The genes' names beside the var_names: the ``var`` column of gene symbols (CELLxGENE's ``feature_name``) or of the
 other naming (scanpy's ``gene_ids`` / ``gene_symbols``, ...), and the fixes that name them when a query's genes are
-named otherwise than a model's (by Ensembl ID for a model of symbols, or the reverse)."""
+named otherwise than a model's (by Ensembl ID for a model of symbols, or the reverse); a query is read by such a column
+where its var_names hold too few of the model's genes and the column enough (:func:`names_by_column`)."""
 
 from __future__ import annotations
+
+import logging
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["SYMBOLS", "gene_symbols", "stored_gene_symbols", "symbols_fix", "scheme_fix"]
+__all__ = ["SYMBOLS", "gene_symbols", "stored_gene_symbols", "name_columns", "stored_name_columns", "names_by_column",
+           "symbols_fix", "scheme_fix"]
+
+logger = logging.getLogger(__name__)
 
 #: The ``var`` column where CELLxGENE keeps gene symbols (its var_names are Ensembl IDs).
 SYMBOLS = "feature_name"
@@ -19,13 +25,16 @@ SYMBOLS = "feature_name"
 _OTHER_NAMES = ("gene_symbols", "gene_ids", "gene_name", "gene_id", "gene_symbol", "symbol")
 
 
+def _names_columns(columns, values, var_names) -> list[str]:
+    """Those of ``SYMBOLS`` and :data:`_OTHER_NAMES` in ``columns`` whose values (``values(column)``) are not the
+    var_names (``SYMBOLS`` whatever its values), in that order."""
+    return [column for column in (SYMBOLS, *_OTHER_NAMES)
+            if column in columns and (column == SYMBOLS or not np.array_equal(values(column), var_names))]
+
+
 def _names_column(columns, values, var_names) -> str | None:
-    """The first of ``SYMBOLS`` and :data:`_OTHER_NAMES` in ``columns`` whose values (``values(column)``) are not the
-    var_names; None when there is none."""
-    for column in (SYMBOLS, *_OTHER_NAMES):
-        if column in columns and (column == SYMBOLS or not np.array_equal(values(column), var_names)):
-            return column
-    return None
+    """The first of :func:`_names_columns`; None when there is none."""
+    return next(iter(_names_columns(columns, values, var_names)), None)
 
 
 def gene_symbols(var) -> pd.Index | None:
@@ -38,9 +47,29 @@ def gene_symbols(var) -> pd.Index | None:
     return None if column is None else pd.Index(np.asarray(var[column]).astype(str), name=column)
 
 
+def name_columns(var) -> list[pd.Index]:
+    """Every column of ``var`` (a DataFrame, or None) that :func:`gene_symbols` looks at and whose values are not the
+    var_names, each an Index named by its column, ``var[SYMBOLS]`` first; for :func:`names_by_column`."""
+    if var is None:
+        return []
+    names = np.asarray(var.index).astype(str)
+    values = {c: np.asarray(var[c]).astype(str) for c in (SYMBOLS, *_OTHER_NAMES) if c in getattr(var, "columns", ())}
+    return [pd.Index(v, name=c) for c, v in values.items() if not np.array_equal(v, names)]
+
+
 def stored_gene_symbols(path, *, modality: str | None = None, raw: bool = False) -> pd.Index | None:
     """:func:`gene_symbols` of an AnnData stored in ``path`` (an ``.h5mu`` file's ``modality``; the ``var`` of
     ``.raw`` with ``raw``), that column read alone, without the counts or the rest of ``var``."""
+    return next(iter(_stored_columns(path, modality, raw, every=False)), None)
+
+
+def stored_name_columns(path, *, modality: str | None = None, raw: bool = False) -> list[pd.Index]:
+    """:func:`name_columns` of an AnnData stored in ``path`` (as :func:`stored_gene_symbols`), read without the
+    counts or the rest of ``var``."""
+    return _stored_columns(path, modality, raw, every=True)
+
+
+def _stored_columns(path, modality: str | None, raw: bool, *, every: bool) -> list[pd.Index]:
     import h5py
     from anndata.io import read_elem
 
@@ -48,11 +77,47 @@ def stored_gene_symbols(path, *, modality: str | None = None, raw: bool = False)
         group = f["mod"][modality] if modality is not None else f
         var = group["raw"]["var"] if raw else group.get("var")
         if not isinstance(var, h5py.Group):
-            return None
+            return []
         index = var.attrs.get("_index", "_index")
         names = np.asarray(read_elem(var[index])).astype(str) if index in var else None
-        column = _names_column(set(var) - {index}, lambda c: np.asarray(read_elem(var[c])).astype(str), names)
-        return None if column is None else pd.Index(np.asarray(read_elem(var[column])).astype(str), name=column)
+        values = {}
+
+        def read(c):
+            if c not in values:
+                values[c] = np.asarray(read_elem(var[c])).astype(str)
+            return values[c]
+
+        columns = _names_columns(set(var) - {index}, read, names)
+        if every:  # (var[SYMBOLS] the same as the var_names names nothing new)
+            columns = [c for c in columns if not np.array_equal(read(c), names)]
+        return [pd.Index(read(c), name=c) for c in columns[:None if every else 1]]
+
+
+def names_by_column(var_names, expected, columns, *, name: str, min_fraction: float,
+                    reference: str = "the model") -> pd.Index | None:
+    """The genes' names to read data by when its var_names hold under ``min_fraction`` of the model's genes
+    ``expected`` and one of its ``columns`` (:func:`name_columns`: Indexes named by their column, or a function giving
+    them, called only then) holds at least that share and more than twice as many as the var_names (CELLxGENE's
+    Ensembl IDs with the symbols in ``var['feature_name']`` for a model of symbols, or the reverse), with none of
+    those genes repeated in it; the column's values (in the data's gene order), with one INFO line naming it, else
+    None (the data read by its var_names, refused as such). Names only: the data is never changed."""
+    var_names, expected = pd.Index(var_names).astype(str), pd.Index(expected).astype(str)
+    n = len(expected)
+    by_names = int(expected.isin(var_names).sum())
+    if not n or by_names >= min_fraction * n:
+        return None
+    best, best_hits = None, 0
+    for column in (columns() if callable(columns) else columns) or ():
+        values = pd.Index(column).astype(str)
+        read = values[values.isin(expected)]
+        if len(values) != len(var_names) or read.has_duplicates:  # a repeated gene the model reads: refused as named
+            continue
+        if len(read) >= min_fraction * n and len(read) > 2 * by_names and len(read) > best_hits:
+            best, best_hits = pd.Index(values, name=column.name), len(read)
+    if best is not None:
+        logger.info("%s: genes read by var[%r], which holds %d of %s's %d genes (its var_names: %d); the data is "
+                    "unchanged", name, best.name, best_hits, reference, n, by_names)
+    return best
 
 
 def symbols_fix(var_names, expected: pd.Index, symbols, reference: str) -> str | None:

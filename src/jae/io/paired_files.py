@@ -78,6 +78,13 @@ class FilesOnDisk:
         c = self.counts[i]
         return stored_gene_symbols(c.path, modality=c.modality, raw=c.layer == RAW_GROUP)
 
+    def name_columns(self, i: int) -> list[pd.Index]:
+        """:func:`jae.io.gene_names.name_columns` of modality ``i``, read from its file as :meth:`gene_symbols`."""
+        from .gene_names import stored_name_columns
+
+        c = self.counts[i]
+        return stored_name_columns(c.path, modality=c.modality, raw=c.layer == RAW_GROUP)
+
     def sources(self) -> list:
         """Row-block sources of the counts: the files themselves, or the matrix read whole when stored CSC."""
         return row_sources(self.names, self.counts)

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.features import examples, gene_symbols, unique_cells
+from ..io.gene_names import name_columns
 from ..io.mosaic import get_mosaic, is_mosaic
 from ..io.validate import mosaic_counts
 # the features computed from the counts (query/transform.py), kept importable from here
@@ -128,7 +129,8 @@ def _in_memory(model, data, *, layer: str | None) -> QueryFeatures:
         if not cells.equals(paired.obs_names):
             counts = [c[paired.obs_names.get_indexer(cells)] for c in counts]
         return _transform(model, counts, [paired.var_names[0], paired.var_names[1]], names, cells, None,
-                          symbols=[gene_symbols(a.var) for a in (rna, other)], raw=_raw_names(data, names, layer))
+                          symbols=[gene_symbols(a.var) for a in (rna, other)], raw=_raw_names(data, names, layer),
+                          columns=[partial(name_columns, a.var) for a in (rna, other)])
     return _mosaic(model, data, names, rna, other, layer=layer)
 
 
@@ -251,7 +253,8 @@ def _mosaic(model, data, names, rna, other, *, layer) -> QueryFeatures:
     _log_missing(model, observed)
     return _transform(model, counts, var_names, names, cells, observed,
                       symbols=[None if a is None else gene_symbols(a.var) for a in (rna, other)],
-                      raw=_raw_names(data, names, layer))
+                      raw=_raw_names(data, names, layer),
+                      columns=[None if a is None else partial(name_columns, a.var) for a in (rna, other)])
 
 
 def _raw_names(data, names, layer: str | None) -> list:
@@ -350,7 +353,8 @@ def _from_files(model, files, data) -> QueryFeatures:
         X, _, _, fitted = _transform(
             model, sources, var_names, names, files.obs_names, observed if mosaic else None,
             [files.positions(i) for i in (0, 1)] if isinstance(files, MosaicFiles) else None,
-            symbols=[partial(files.gene_symbols, i) for i in range(len(files.counts))] + [None])
+            symbols=[partial(files.gene_symbols, i) for i in range(len(files.counts))] + [None],
+            columns=[partial(files.name_columns, i) for i in range(len(files.counts))] + [None])
     if files is data:  # one slot, kept until other data comes: a pass over big files costs minutes
         model._files_features = (weakref.ref(files), model.preprocessor, X, fitted)
     return QueryFeatures(X, files.obs_names, observed, fitted)

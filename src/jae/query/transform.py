@@ -31,14 +31,20 @@ class QueryFeatures(NamedTuple):
 
 
 def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.ndarray | None = None,
-               rows: list | None = None, symbols=(None, None), raw=(None, None)) -> QueryFeatures:
+               rows: list | None = None, symbols=(None, None), raw=(None, None),
+               columns=(None, None)) -> QueryFeatures:
     """Features of the cells ``cells``; ``observed`` ``(n_cells, 2)``: whether each cell has each modality
     (``counts[i]`` holds the cells ``observed[:, i]`` only; every cell both when None). ``counts[i]`` is a matrix or
     a row-block source; its rows are the cells ``rows[i]`` (positions in ``cells``), by default those measured in
     it in ``cells``' order. ``symbols[i]``: the gene symbols in ``var['feature_name']`` (CELLxGENE), or a function
     giving them, for the message when the features do not match (:func:`jae.io.features.feature_overlap`);
-    ``raw[i]``: the features of a ``.raw`` the data holds there and did not read, for that message too."""
+    ``raw[i]``: the features of a ``.raw`` the data holds there and did not read, for that message too;
+    ``columns[i]``: the ``var`` columns of the genes' other names (:func:`jae.io.gene_names.name_columns`, or a
+    function giving them), read by instead of the var_names where those hold too few of the model's genes
+    (:func:`jae.io.gene_names.names_by_column`: CELLxGENE's Ensembl IDs for a model of symbols)."""
     pre = model.preprocessor
+    var_names = [_by_column(v, e, c, name=f"modality {n!r}") if k == "GEX" and v is not None and c is not None else v
+                 for v, e, c, n, k in zip(var_names, pre.var_names, columns, names, pre.kinds)]
     full = observed is None
     observed = np.ones((len(cells), 2), dtype=bool) if full else observed
     exact = full and all(pd.Index(v).astype(str).equals(e) for v, e in zip(var_names, pre.var_names))
@@ -82,6 +88,16 @@ def _transform(model, counts, var_names, names, cells: pd.Index, observed: np.nd
                                                    X[at[sel], blocks[0]] if sel is with_rna else None)
     return QueryFeatures(fill_missing_blocks(model, X, observed), cells, observed, _fitted(model, seen, observed,
                                                                                          rows))
+
+
+def _by_column(var_names, expected, columns, *, name: str):
+    """``var_names``, or the genes' names in a ``var`` column where those match too few of ``expected``
+    (:func:`jae.io.gene_names.names_by_column`)."""
+    from ..io.features import MIN_FEATURE_FRACTION
+    from ..io.gene_names import names_by_column
+
+    found = names_by_column(var_names, expected, columns, name=name, min_fraction=MIN_FEATURE_FRACTION)
+    return var_names if found is None else found
 
 
 def _fitted(model, seen: SeenCounts | None, observed: np.ndarray, rows) -> np.ndarray | None:
