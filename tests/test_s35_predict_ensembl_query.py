@@ -31,9 +31,13 @@ def test_the_naming_scheme_is_named_and_the_fix_works(model_names, query_names, 
     model = ModalityPredictor("mean", seed=0, device="cpu").fit(_named(source, model_names), target,
                                                                 progress_bar=False)
     renamed = _named(query, query_names)
+    read = model.predict(renamed).X  # since session 52 read by the column of the model's naming
+    renamed.var[model_names] = ["OTHER", *renamed.var[model_names][1:]]  # one lacking: refused, the column named
     with pytest.raises(ValueError, match=rf"40 of the predictor's 40 features are missing .*; {told}: give the data "
                                          rf"in the model's naming, e\.g\. adata\.var_names = "
                                          rf"adata\.var\['{model_names}'\]"):  # the column of the model's naming
         model.predict(renamed)
+    renamed = _named(query, query_names)
     renamed.var_names = renamed.var[model_names].astype(str).to_numpy()  # the fix, as named
     np.testing.assert_array_equal(model.predict(renamed).X, model.predict(_named(query, model_names)).X)
+    np.testing.assert_array_equal(read, model.predict(renamed).X)

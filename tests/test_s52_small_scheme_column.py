@@ -86,5 +86,7 @@ def test_the_predictor_names_it_too(cells):
     rna = query["rna"].copy()
     rna.var["gene_name"] = rna.var_names.astype(str)
     rna.var_names = _ids(rna.n_vars)
+    predictor.predict(rna)  # since session 52 read by that column where it holds every source gene
+    rna.var["gene_name"] = ["OTHER"] + list(rna.var["gene_name"][1:])  # one lacking: refused, the column named
     with pytest.raises(ValueError, match=r"e\.g\. adata\.var_names = adata\.var\['gene_name'\]\.astype\(str\)"):
         predictor.predict(rna)

@@ -126,3 +126,20 @@ def test_var_names_holding_enough_of_the_genes_are_read_as_they_are(setup):
                            min_fraction=0.5) is None
     assert list(names_by_column(other, model, [pd.Index(model, name="gene_name")], name="rna",
                                 min_fraction=0.5)) == list(model)
+
+
+@pytest.mark.parametrize("model_by", ["symbol", "ensembl"])
+def test_the_predictor_reads_the_column_too(setup, model_by, tmp_path):
+    _, query = setup
+    ref = simulate(300, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=1)
+    source = ref["rna"].copy()
+    if model_by == "ensembl":
+        source.var_names = _ids(source.var_names)
+    predictor = jae.ModalityPredictor("ridge").fit(source, ref["prot"], seed=0)
+    data, hand, _ = _named(query, model_by)
+    before = data["rna"].var_names.copy()
+    got = predictor.predict(data["rna"])
+    np.testing.assert_array_equal(np.asarray(got.X), np.asarray(predictor.predict(hand["rna"]).X))
+    assert data["rna"].var_names.equals(before)
+    data["rna"].write_h5ad(tmp_path / "q.h5ad")  # streamed from its file
+    np.testing.assert_array_equal(np.asarray(predictor.predict(str(tmp_path / "q.h5ad")).X), np.asarray(got.X))

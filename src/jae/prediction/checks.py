@@ -199,13 +199,14 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
     if query_source.n_obs == 0:  # a file of none failed after the training, in numpy's words
         raise ValueError(f"query_source has no cells (0 cells x {query_source.n_vars} features), so there is nothing "
                          "to predict: pass the cells to predict (check the file and any subsetting done before)")
-    pos = columns_read(query_source.var_names, features, name="query_source")  # a repeat read: refused
+    var_names = _by_column(query_source, features, kinds=kinds, reference=reference)
+    pos = columns_read(var_names, features, name="query_source")  # a repeat read: refused
     # the predictions are named by the query's cells (as text): names repeated there would be repeated in the output
     unique_cells(pd.Index(query_source.obs_names).astype(str), "query_source", paired=False,
                  written=isinstance(query_source, SourceFile))
     symbols = cache(query_source.gene_symbols if isinstance(query_source, SourceFile) else  # read from its file
                     lambda: gene_symbols(getattr(query_source, "var", None)))  # once, for the error only
-    names = pd.Index(query_source.var_names).astype(str)
+    names = pd.Index(var_names).astype(str)
     by_name = bool((pos >= 0).all())
     if not by_name:  # peaks named with other separators (chr1:100-200 for chr1-100-200), found as the joint model's;
         # said once, when the prediction reads them, as the line below (not by the check before training)
@@ -219,7 +220,7 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
     try:
         missing = (MISSING_FIX if reference == "train_source" else MISSING_FIX_FITTED) if names.isin(features).any() \
             else NONE_SHARED_FIX  # nothing to subset to
-        return feature_indexer(query_source.var_names, features, name="query_source", reference=reference,
+        return feature_indexer(var_names, features, name="query_source", reference=reference,
                                symbols=symbols, fix=_raw_first(query_source, features, scheme_fix(names, features, symbols)
                                                                or missing))  # Ensembl vs symbols;
         # CELLxGENE's Ensembl IDs, other case, separators or affixes: feature_indexer names the renaming
@@ -234,6 +235,22 @@ def query_columns(query_source, features: pd.Index, *, kinds: tuple[str, str] | 
         raise ValueError(
             f"query_source holds {kind} features, but this model predicts {kinds[1]} from {kinds[0]} (the modality it "
             f"was trained on): pass the query cells' {kinds[0]} counts, not their {kind}{swapped}") from None
+
+
+def _by_column(query_source, features: pd.Index, *, kinds, reference: str):
+    """The query's var_names, or its genes' other names in a ``var`` column (CELLxGENE's ``feature_name``, ...) where
+    those hold every one of ``features`` and the var_names do not (:func:`jae.io.gene_names.names_by_column`, as the
+    joint model reads a query): the predictor needs them all."""
+    from ..io.gene_names import name_columns, names_by_column
+    from .streamed import SourceFile
+
+    if kinds is not None and kinds[0] != "GEX":
+        return query_source.var_names
+    columns = (query_source.name_columns if isinstance(query_source, SourceFile) else  # read from its file
+               lambda: name_columns(getattr(query_source, "var", None)))
+    found = names_by_column(query_source.var_names, features, columns, name="query_source", min_fraction=1.0,
+                            reference=reference)
+    return query_source.var_names if found is None else found
 
 
 def _raw_first(query_source, features, fix: str) -> str:

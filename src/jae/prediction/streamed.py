@@ -126,6 +126,13 @@ class SourceFile:
         with _readable(self.path, what="query_source", fmt=".h5ad"):
             return stored_gene_symbols(self.path)
 
+    def name_columns(self) -> list[pd.Index]:
+        """:func:`jae.io.gene_names.stored_name_columns` of the file (read without the counts)."""
+        from ..io.gene_names import stored_name_columns
+
+        with _readable(self.path, what="query_source", fmt=".h5ad"):
+            return stored_name_columns(self.path)
+
     def feature_types(self) -> np.ndarray | None:
         """The file's ``var['feature_types']`` as text (that column read alone, without the counts); None without
         it."""
