@@ -16,6 +16,7 @@ import jae
 from jae.cli import main
 from jae.datasets import simulate
 from jae.io import write_atomic
+from jae.prediction import PredictConfig
 
 
 def _ids(names) -> list[str]:
@@ -129,7 +130,7 @@ def test_var_names_holding_enough_of_the_genes_are_read_as_they_are(setup):
 
 
 @pytest.mark.parametrize("model_by", ["symbol", "ensembl"])
-def test_the_predictor_reads_the_column_too(setup, model_by, tmp_path):
+def test_the_predictor_reads_the_column_too(setup, model_by, tmp_path, caplog):
     _, query = setup
     ref = simulate(300, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=1)
     source = ref["rna"].copy()
@@ -141,5 +142,10 @@ def test_the_predictor_reads_the_column_too(setup, model_by, tmp_path):
     got = predictor.predict(data["rna"])
     np.testing.assert_array_equal(np.asarray(got.X), np.asarray(predictor.predict(hand["rna"]).X))
     assert data["rna"].var_names.equals(before)
+    with caplog.at_level(logging.INFO, logger="jae"):  # jae.predict: checked before training, said once
+        jae.predict(source, ref["prot"], data["rna"], config=PredictConfig(max_epochs=1, n_members=1, hidden=(16,),
+                                                                           latent=4), progress_bar=False)
+    said = [r for r in caplog.records if "genes read by var[" in r.getMessage() and r.levelno == logging.INFO]
+    assert len(said) == 1, said
     data["rna"].write_h5ad(tmp_path / "q.h5ad")  # streamed from its file
     np.testing.assert_array_equal(np.asarray(predictor.predict(str(tmp_path / "q.h5ad")).X), np.asarray(got.X))

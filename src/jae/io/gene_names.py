@@ -93,14 +93,15 @@ def _stored_columns(path, modality: str | None, raw: bool, *, every: bool) -> li
         return [pd.Index(read(c), name=c) for c in columns[:None if every else 1]]
 
 
-def names_by_column(var_names, expected, columns, *, name: str, min_fraction: float,
-                    reference: str = "the model") -> pd.Index | None:
+def names_by_column(var_names, expected, columns, *, name: str, min_fraction: float, reference: str = "the model",
+                    log: bool = True) -> pd.Index | None:
     """The genes' names to read data by when its var_names hold under ``min_fraction`` of the model's genes
     ``expected`` and one of its ``columns`` (:func:`name_columns`: Indexes named by their column, or a function giving
     them, called only then) holds at least that share and more than twice as many as the var_names (CELLxGENE's
     Ensembl IDs with the symbols in ``var['feature_name']`` for a model of symbols, or the reverse), with none of
     those genes repeated in it; the column's values (in the data's gene order), with one INFO line naming it, else
-    None (the data read by its var_names, refused as such). Names only: the data is never changed."""
+    None (the data read by its var_names, refused as such). Names only: the data is never changed. ``log`` False:
+    that line at DEBUG (said by the read that follows a check of the same data)."""
     var_names, expected = pd.Index(var_names).astype(str), pd.Index(expected).astype(str)
     n = len(expected)
     by_names = int(expected.isin(var_names).sum())
@@ -115,8 +116,9 @@ def names_by_column(var_names, expected, columns, *, name: str, min_fraction: fl
         if len(read) >= min_fraction * n and len(read) > 2 * by_names and len(read) > best_hits:
             best, best_hits = pd.Index(values, name=column.name), len(read)
     if best is not None:
-        logger.info("%s: genes read by var[%r], which holds %d of %s's %d genes (its var_names: %d); the data is "
-                    "unchanged", name, best.name, best_hits, reference, n, by_names)
+        logger.log(logging.INFO if log else logging.DEBUG, "%s: genes read by var[%r], which holds %d of %s's %d "
+                   "genes (its var_names: %d); the data is unchanged", name, best.name, best_hits, reference, n,
+                   by_names)
     return best
 
 

@@ -249,7 +249,7 @@ def _by_column(query_source, features: pd.Index, *, kinds, reference: str):
     columns = (query_source.name_columns if isinstance(query_source, SourceFile) else  # read from its file
                lambda: name_columns(getattr(query_source, "var", None)))
     found = names_by_column(query_source.var_names, features, columns, name="query_source", min_fraction=1.0,
-                            reference=reference)
+                            reference=reference, log=reference != "train_source")  # said once: when predicting
     return query_source.var_names if found is None else found
 
 
