@@ -256,7 +256,7 @@ def _beside_predicted(inputs: InputFiles) -> str | None:
             if not isinstance(mods, h5py.Group) or len(mods) != 2:
                 return None
             try:
-                rna, other = pick_modalities(inputs.h5mu.name, list(mods), inputs.rna, inputs.other)
+                rna, other = pick_modalities(inputs.h5mu.name, list(mods), inputs.rna, inputs.other, quiet=True)
             except (KeyError, ValueError):  # which modality is which: said by InputFiles.open
                 return None
             group = mods[other]
