@@ -14,19 +14,11 @@ import pytest
 
 import jae
 from jae.datasets import simulate
+from test_s51_review_ensembl_scheme import _names_alone
 
 
 def _ids(n: int) -> list[str]:
     return [f"ENSG{i:011d}" for i in range(n)]
-
-
-def _names_alone(model, rna):
-    """The refusal of the query's genes by their names alone (:func:`jae.io.features.feature_overlap`): since session
-    52 a query is read by its column of the model's naming instead (tests/test_s52_symcol_name_column.py)."""
-    from jae.io.features import feature_overlap, gene_symbols
-
-    feature_overlap(rna.var_names, model.preprocessor.var_names[0], name="modality 'rna'",
-                    symbols=gene_symbols(rna.var))
 
 
 @pytest.fixture(scope="module")

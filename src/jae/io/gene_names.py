@@ -32,29 +32,35 @@ def _names_columns(columns, values, var_names) -> list[str]:
             if column in columns and (column == SYMBOLS or not np.array_equal(values(column), var_names))]
 
 
-def _names_column(columns, values, var_names) -> str | None:
-    """The first of :func:`_names_columns`; None when there is none."""
-    return next(iter(_names_columns(columns, values, var_names)), None)
+def _picked(columns, values, var_names, *, every: bool) -> list[pd.Index]:
+    """The columns of :func:`_names_columns`, each an Index of its values named by its column: with ``every``, all of
+    them whose values are not the var_names (``var[SYMBOLS]`` the same as the var_names names nothing new); else the
+    first alone (``var[SYMBOLS]`` whatever its values)."""
+    picked = _names_columns(columns, values, var_names)
+    if every:
+        picked = [c for c in picked if not np.array_equal(values(c), var_names)]
+    return [pd.Index(values(c), name=c) for c in picked[:None if every else 1]]
+
+
+def _in_memory(var, *, every: bool) -> list[pd.Index]:
+    """:func:`_picked` of ``var``, a DataFrame (or None: none)."""
+    if var is None:
+        return []
+    return _picked(getattr(var, "columns", ()), lambda c: np.asarray(var[c]).astype(str),
+                   np.asarray(var.index).astype(str), every=every)
 
 
 def gene_symbols(var) -> pd.Index | None:
     """The gene symbols in ``var[SYMBOLS]`` (CELLxGENE's layout: Ensembl IDs as var_names, symbols beside them), else
     the genes' other names in a column of :data:`_OTHER_NAMES` (the Index named by its column), or None when ``var`` (a
     DataFrame, or None) has no such column."""
-    names = None if var is None else np.asarray(var.index).astype(str)
-    column = None if var is None else _names_column(getattr(var, "columns", ()),
-                                                    lambda c: np.asarray(var[c]).astype(str), names)
-    return None if column is None else pd.Index(np.asarray(var[column]).astype(str), name=column)
+    return next(iter(_in_memory(var, every=False)), None)
 
 
 def name_columns(var) -> list[pd.Index]:
     """Every column of ``var`` (a DataFrame, or None) that :func:`gene_symbols` looks at and whose values are not the
     var_names, each an Index named by its column, ``var[SYMBOLS]`` first; for :func:`names_by_column`."""
-    if var is None:
-        return []
-    names = np.asarray(var.index).astype(str)
-    values = {c: np.asarray(var[c]).astype(str) for c in (SYMBOLS, *_OTHER_NAMES) if c in getattr(var, "columns", ())}
-    return [pd.Index(v, name=c) for c, v in values.items() if not np.array_equal(v, names)]
+    return _in_memory(var, every=True)
 
 
 def stored_gene_symbols(path, *, modality: str | None = None, raw: bool = False) -> pd.Index | None:
@@ -87,10 +93,7 @@ def _stored_columns(path, modality: str | None, raw: bool, *, every: bool) -> li
                 values[c] = np.asarray(read_elem(var[c])).astype(str)
             return values[c]
 
-        columns = _names_columns(set(var) - {index}, read, names)
-        if every:  # (var[SYMBOLS] the same as the var_names names nothing new)
-            columns = [c for c in columns if not np.array_equal(read(c), names)]
-        return [pd.Index(read(c), name=c) for c in columns[:None if every else 1]]
+        return _picked(set(var) - {index}, read, names, every=every)
 
 
 def names_by_column(var_names, expected, columns, *, name: str, min_fraction: float, reference: str = "the model",
