@@ -62,24 +62,31 @@ def fields_signature(cls):
     return cls
 
 
+def _refusing(function, refusal):
+    """``function`` (its signature kept) refusing a keyword that is no argument of it in one line, before Python's
+    bare "unexpected keyword argument": ``refusal(args, given, unknown, arguments)`` gives the line."""
+    import functools
+    import inspect
+
+    arguments = tuple(p for p in inspect.signature(function).parameters if p != "self")
+
+    @functools.wraps(function)
+    def checked(*args, **given):
+        unknown = [k for k in given if k not in arguments]
+        if unknown:
+            raise TypeError(refusal(args, given, unknown, arguments))
+        return function(*args, **given)
+
+    return checked
+
+
 def model_arguments(init):
     """Decorate ``__init__`` of :class:`jae.JAE` (its signature kept) to refuse a keyword that is no argument of it
     in one line, before Python's bare "unexpected keyword argument": a :class:`JAEConfig` field
     (``JAE(max_epochs=5)``) is named with the call that passes it (``JAE(JAEConfig(max_epochs=5))``), anything else
     with the closest arguments or fields."""
-    import functools
-    import inspect
-
-    arguments = tuple(p for p in inspect.signature(init).parameters if p != "self")
-
-    @functools.wraps(init)
-    def checked(self, *args, **settings):
-        unknown = [k for k in settings if k not in arguments]
-        if unknown:
-            raise TypeError(_not_an_argument(type(self).__name__, arguments, args, settings, unknown))
-        return init(self, *args, **settings)
-
-    return checked
+    return _refusing(init, lambda args, settings, unknown, arguments: _not_an_argument(
+        type(args[0]).__name__, arguments, args[1:], settings, unknown))
 
 
 #: Other tools' names of an argument of jae's calls, as scvi-tools users (``setup_anndata(labels_key=)``,
@@ -97,22 +104,13 @@ def keyword_arguments(*, name: str | None = None, settings: bool = False):
     (``fit(mdata, max_epochs=5)``, as scvi-tools' ``train(max_epochs=5)``) with the model call that takes it;
     anything else with the closest argument, or all of them. ``name``: the call's, for a function (``jae.evaluate``);
     a method of :class:`jae.JAE` is named by its class (``JAE.fit``)."""
-    import functools
-    import inspect
-
     def decorate(function):
-        arguments = tuple(p for p in inspect.signature(function).parameters if p != "self")
+        def refusal(args, given, unknown, arguments):
+            owner = name or f"{type(args[0]).__name__}.{function.__name__}"
+            config = getattr(args[0], "config", None) if settings else None
+            return _not_a_keyword(owner, arguments, given, unknown, config)
 
-        @functools.wraps(function)
-        def checked(*args, **given):
-            unknown = [k for k in given if k not in arguments]
-            if unknown:
-                owner = name or f"{type(args[0]).__name__}.{function.__name__}"
-                config = getattr(args[0], "config", None) if settings else None
-                raise TypeError(_not_a_keyword(owner, arguments, given, unknown, config))
-            return function(*args, **given)
-
-        return checked
+        return _refusing(function, refusal)
 
     return decorate
 
