@@ -250,13 +250,19 @@ def _unreadable(matrix: Path, err: Exception) -> ValueError:
 
 def _matrix_shape(matrix: Path) -> tuple[int, int]:
     """(rows, columns) from the Matrix Market header alone."""
+    return mtx_header(matrix)[:2]
+
+
+def mtx_header(matrix: Path) -> tuple[int, int, int, str]:
+    """(rows, columns, entries, format: 'coordinate' or 'array') from the Matrix Market header alone, an unreadable
+    header refused in one line naming the file."""
     import scipy.io
 
     try:
-        rows, cols = scipy.io.mminfo(matrix)[:2]
+        rows, cols, entries, fmt = scipy.io.mminfo(matrix)[:4]
     except (ValueError, OSError, EOFError, IndexError, RuntimeError) as err:
         raise _unreadable(matrix, err) from None
-    return int(rows), int(cols)
+    return int(rows), int(cols), int(entries), fmt
 
 
 def _cells_by_features(matrix: Path, n_cells: int, n_features: int):

@@ -55,24 +55,18 @@ class MtxCounts(BackedCounts):
     """
 
     def __init__(self, path, *, block_cells: int | None = None) -> None:
-        import scipy.io
-
-        from .cellranger import _matrix_shape, _unreadable, mtx_files
+        from .cellranger import mtx_files, mtx_header
         from .samples_files import temporary_file
 
         self.source = mtx_files(path)[0]
-        n_features, n_cells = _matrix_shape(self.source)
+        n_features, n_cells, entries, fmt = mtx_header(self.source)  # the header read once
         self.modality, self.layer, self.encoding = None, None, "csr_matrix"
         self.shape = (n_cells, n_features)
-        try:
-            entries, fmt = (scipy.io.mminfo(self.source)[i] for i in (2, 3))
-        except (ValueError, OSError, EOFError, IndexError, RuntimeError) as err:
-            raise _unreadable(self.source, err) from None
         if block_cells is None:
-            block_cells = max(1, min(n_cells, BUCKET_ENTRIES * n_cells // max(int(entries), 1)))
+            block_cells = max(1, min(n_cells, BUCKET_ENTRIES * n_cells // max(entries, 1)))
         with temporary_file("jae-mtx-", "counts.h5") as self.path:
             if fmt == "coordinate":
-                _write_rows(self.source, self.path, self.shape, int(entries), block_cells)
+                _write_rows(self.source, self.path, self.shape, entries, block_cells)
             else:  # a dense ('array') Matrix Market file: read whole, as jae.read_10x_mtx reads it
                 from .cellranger import _cells_by_features
 

@@ -18,6 +18,7 @@ from .partial import svd_partial, values_partial
 
 logger = logging.getLogger(__name__)
 
+
 class QueryFeatures(NamedTuple):
     """``X``: ``(n_cells, n_input)`` float32 input features; ``cells``: their names; ``observed``:
     ``(n_cells, n_modalities)`` bool, whether each cell has each modality (False: its columns were imputed);
