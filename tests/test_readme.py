@@ -26,7 +26,6 @@ import shlex
 from pathlib import Path
 
 import anndata as ad
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -82,62 +81,6 @@ def test_readme_command_line_quick_start(cli, data_dir, tmp_path):
     assert list(emb.obs.columns)[-4:] == ["jae_cell_type", "jae_confidence", "jae_unknown", "jae_unknown_score"]
     assert "batch" in emb.obs.columns  # the input file's own obs columns are kept, to colour by
     assert (tmp_path / "jae_model" / "model.json").is_file() and (tmp_path / "jae_model_tuned" / "model.json").is_file()
-
-
-def test_readme_python_quick_start(data_dir, tmp_path, monkeypatch):
-    import jae
-
-    code = _block("Quick start (Python)", "python")
-    for placeholder, path in _files(data_dir).items():
-        code = code.replace(f'"{placeholder}"', repr(path))
-    monkeypatch.chdir(tmp_path)
-    files = _files(data_dir)
-    namespace = {"new_mdata": jae.read_competition(files["x.mod1.h5ad"], files["x.mod2.h5ad"])}
-    exec(compile(code, "README.md (Quick start, Python)", "exec"), namespace)
-    model, emb, labels, mdata = namespace["model"], namespace["emb"], namespace["labels"], namespace["mdata"]
-    assert emb.shape == (500, len(model.column_names)) and len(labels) == 500
-    assert (tmp_path / "jae_model" / "model.json").is_file()
-    # "What jae stores where": the table's keys, as the quick start left them in mdata
-    stores = {key: set(re.findall(r"`([\w:<>]+)`", held)) for key, held in
-              re.findall(r"^\| (`[^|]*`) \| (.*) \|$", TEXT.split("What jae stores where", 1)[1], re.M)}
-    table = {re.findall(r"\[\"(\w+)\"\]", key)[0] if key.count("[") == 1 else key: held for key, held in stores.items()}
-    assert np.array_equal(mdata.obsm["X_jae"], emb)
-    assert {name.split(":")[0] + ":<" for name in model.column_names} == {
-        name.split("<")[0] + "<" for name in table["X_jae"] if "<" in name}
-    assert set(mdata.uns["jae"]) == table["jae"] - {"JAEConfig", "mapping"}  # the quick start maps no query
-    label_key = next(k for k in stores if "jae_cell_type" in k)
-    assert set(re.findall(r"\"(\w+)\"", label_key)) <= set(mdata.obs.columns)
-    assert (mdata.obs["jae_cell_type"].to_numpy() == labels["cell_type"].to_numpy()).all()
-
-    # the scoring block below the command-line quick start runs on the quick start's mdata and emb as written
-    code = next(b for b in re.findall(r"```python\n(.*?)```", TEXT, re.S) if "evaluate_embedding" in b)
-    exec(compile(code, "README.md (evaluate in Python)", "exec"), namespace)
-    table, scores = namespace["jae"].evaluate(namespace["mdata"], {"jae": emb}, progress_bar=False), namespace["scores"]
-    assert list(table.index) == ["jae"]
-    assert scores.notna().all(), scores.attrs["skipped"]  # every metric defined: pseudotime, gex and its genes given
-    pd.testing.assert_series_equal(scores, table.loc["jae"], check_names=False)  # "the same metrics"
-
-    # the mapping block, on the same cells as new samples (their batches renamed, so each gets its shift)
-    # read as the quick start reads them (with annotations, whose columns sit in the MuData's obs alone)
-    query = jae.read_competition(files["x.mod1.h5ad"], files["x.mod2.h5ad"], annotations=files["x.solution.h5ad"])
-    query.obs["batch"] = "new_" + query.obs["batch"].astype(str)
-    assert "batch" not in query["rna"].obs  # the block copies the column for RNA alone
-    saved = (tmp_path / "jae_model" / "weights.pt").read_bytes()
-    namespace["query_mdata"] = query
-    code = next(b for b in re.findall(r"```python\n(.*?)```", TEXT, re.S) if "mapped = ref.map_query" in b)
-    exec(compile(code, "README.md (mapping in Python)", "exec"), namespace)
-    ref, mapped = namespace["ref"], namespace["mapped"]
-    assert mapped is not ref and ref.adapter is None and (tmp_path / "jae_model" / "weights.pt").read_bytes() == saved
-    assert np.array_equal(query.obsm["X_jae"], namespace["emb_q"]) and namespace["emb_q"].shape == emb.shape
-    assert not np.allclose(namespace["emb_q"], ref.embed(query, key_added=None))  # the shifts moved the query
-    assert "jae_cell_type" in query.obs and (tmp_path / "mapped_model" / "model.json").is_file()
-    assert namespace["emb_rna"].shape == emb.shape and np.isfinite(namespace["emb_rna"]).all()
-    import scanpy as sc  # "use it as any representation"
-
-    rna = namespace["rna"]
-    assert np.array_equal(rna.obsm["X_jae"], namespace["emb_rna"])
-    sc.pp.neighbors(rna, use_rep="X_jae")
-    assert rna.obsp["connectivities"].shape == (500, 500)
 
 
 # ------------------------------------------------------------------ the README's names, checked mechanically

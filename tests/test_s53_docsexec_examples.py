@@ -28,6 +28,7 @@ from typing import Callable
 
 import mudata as md
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 
@@ -59,6 +60,16 @@ def _quick_start_says(ns: dict, tmp: Path) -> None:
     assert {p.name for p in (tmp / "jae_model").iterdir()} == {"model.json", "weights.pt"}
     assert "format_version" in json.loads((tmp / "jae_model" / "model.json").read_text())
     assert len(finetune_seeds(model.history)) == 1  # the loaded model, fine-tuned once in place
+    # "What jae stores where": the table's keys, as the quick start left them in mdata
+    readme = (REPO / "README.md").read_text()
+    stores = {key: set(re.findall(r"`([\w:<>]+)`", held)) for key, held in
+              re.findall(r"^\| (`[^|]*`) \| (.*) \|$", readme.split("What jae stores where", 1)[1], re.M)}
+    table = {re.findall(r"\[\"(\w+)\"\]", key)[0] if key.count("[") == 1 else key: held for key, held in stores.items()}
+    assert {name.split(":")[0] + ":<" for name in model.column_names} == {
+        name.split("<")[0] + "<" for name in table["X_jae"] if "<" in name}
+    assert set(mdata.uns["jae"]) == table["jae"] - {"JAEConfig", "mapping"}  # the quick start maps no query
+    label_key = next(k for k in stores if "jae_cell_type" in k)
+    assert set(re.findall(r"\"(\w+)\"", label_key)) <= set(mdata.obs.columns)
 
 
 def _query(ns: dict, tmp: Path) -> None:
@@ -83,6 +94,11 @@ def _mapping_says(ns: dict, tmp: Path) -> None:
     assert "batch" not in query["rna"].obs  # the copy got the batch, not the user's MuData
     np.testing.assert_array_equal(rna.obsm["X_jae"], ns["emb_rna"])  # also in rna.obsm["X_jae"]
     assert np.isfinite(ns["emb_rna"]).all()
+    assert not np.allclose(ns["emb_q"], ref.embed(query, key_added=None))  # the shifts moved the query
+    import scanpy as sc  # "use it as any representation"
+
+    sc.pp.neighbors(rna, use_rep="X_jae")
+    assert rna.obsp["connectivities"].shape == (rna.n_obs, rna.n_obs)
 
 
 def _fragments(ns: dict, tmp: Path) -> None:
@@ -112,6 +128,9 @@ def _scores_say(ns: dict, tmp: Path) -> None:
     scores = ns["scores"]  # the second call's: "the same metrics of one embedding, from arrays"
     assert list(scores.index) == ["nmi", "asw_label", "cc_cons", "ti_cons", "asw_batch", "graph_conn", "overall"]
     assert scores.notna().all(), scores.attrs.get("skipped")  # pseudotime and gex given: ti_cons, cc_cons defined
+    table = jae.evaluate(ns["mdata"], {"jae": ns["emb"]}, progress_bar=False)  # the block's first call
+    assert list(table.index) == ["jae"]
+    pd.testing.assert_series_equal(scores, table.loc["jae"], check_names=False)  # "the same metrics"
 
 
 # ------------------------------------------------------------------------------------------- the classification
