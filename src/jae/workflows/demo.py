@@ -28,8 +28,10 @@ class DemoResult:
     Attributes
     ----------
     mdata
-        The simulated cells (MuData) with ``obsm['X_jae']``, ``obsm['X_svd_baseline']``, ``obs['jae_cell_type']``,
-        ``obs['jae_confidence']`` and ``obs['cell_type_reference']`` (the labels the model saw: NaN on the query).
+        The simulated cells (MuData) with ``obsm['X_jae']``, ``obsm['X_svd_baseline']``, the label columns
+        ``obs['jae_cell_type']``, ``obs['jae_confidence']``, ``obs['jae_unknown']`` and ``obs['jae_unknown_score']``
+        (``key_added='jae'``, as ``jae embed`` writes them) and ``obs['cell_type_reference']`` (the labels the model
+        saw: NaN on the query; ``cell_type``'s categories, in its order, which ``jae_cell_type`` keeps).
     model
         The fitted :class:`jae.JAE`.
     table
@@ -75,7 +77,7 @@ class DemoResult:
             f"label transfer accuracy on the query batch: {self.accuracy:.3f}",
             "competition metrics on all cells (higher is better):",
             self.table.to_string(float_format=lambda v: f"{v:.3f}"),
-            f"wrote {files['data']} (obsm['X_jae'], obsm['X_svd_baseline'], obs['jae_cell_type'])",
+            f"wrote {files['data']} (obsm['X_jae'], obsm['X_svd_baseline'], obs['jae_cell_type'] and the other labels)",
             f"wrote {files['model']}/ (model.json + weights.pt) and {files['embedding']} (competition format)",
             f"wrote the evaluation report to {files['report']}/: UMAPs of jae and the SVD baseline, metrics chart; "
             f"open {self.report_index}",
@@ -158,16 +160,15 @@ def run_demo(
     mdata = simulate(n_cells, kind=kind, seed=seed)
     batches = sorted(mdata.obs["batch"].unique())
     query = (mdata.obs["batch"] == batches[-1]).to_numpy()
-    # categorical, as anndata writes text columns (it said '... storing 'cell_type_reference' as categorical')
-    mdata.obs["cell_type_reference"] = pd.Categorical(mdata.obs["cell_type"].astype(object).where(~query))
+    # cell_type's own categorical (its order, so scanpy gives a type one colour in cell_type, cell_type_reference and
+    # jae_cell_type: the model keeps the reference's order, jae.labels.label_order), the query's labels missing
+    mdata.obs["cell_type_reference"] = mdata.obs["cell_type"].where(~query)
     logger.info("demo: %d simulated %s cells; labels hidden for batch %s (%d query cells)", mdata.n_obs, kind,
                 batches[-1], int(query.sum()))
     model.fit(mdata, cell_type_key="cell_type_reference", progress_bar=progress_bar)
     Z = model.embed(mdata)
     mdata.obsm["X_svd_baseline"] = svd_baseline_from(mdata, seed=seed)
-    pred = model.predict_cell_type(mdata, embedding=Z)
-    mdata.obs["jae_cell_type"] = pred["cell_type"].values
-    mdata.obs["jae_confidence"] = pred["confidence"].to_numpy()
+    pred = model.predict_cell_type(mdata, embedding=Z, key_added="jae")  # the four columns jae embed writes
     acc = float(np.mean(pred["cell_type"].to_numpy()[query] == mdata.obs["cell_type"].astype(str).to_numpy()[query]))
     table = _scores(mdata, Z, seed=seed, columns=model.column_names)
     with atomic_outputs():  # all of them or none (no half demo folder after a failure, e.g. a full disk)
