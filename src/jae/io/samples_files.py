@@ -274,8 +274,9 @@ def _first_pass(name: str, p, mod2_kind):
 def _check_counts(X: sp.csr_matrix, *, where: str) -> None:
     """Refuse counts that are no counts (negative, fractional, not finite) as :func:`jae.io.samples._as_counts`
     refuses the modality read whole, in its words: the first such value of the first block holding one."""
-    v = X.data
-    if np.isfinite(v).all() and (v >= 0).all() and (v == np.round(v)).all():
+    from .count_fixes import count_faults
+
+    if count_faults(X.data).first is None:
         return
     import anndata as ad
 
