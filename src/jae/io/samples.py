@@ -174,8 +174,8 @@ def _as_counts(adata: ad.AnnData, layer: str | None, *, where: str) -> ad.AnnDat
     ``layer`` by jae's rule (:func:`jae.io.raw.resolve_raw`, :func:`jae.io.raw.counts_location`; the default
     ``'counts'``, else ``.X``, as before), refused in one line when they hold values that are no counts: a
     MuData's normalised ``.X`` beside counts in ``.raw`` was stacked as counts, in silence."""
-    from .raw import RAW, counts_location, resolve_raw
     from .count_fixes import count_faults
+    from .raw import RAW, counts_location, resolve_raw
 
     adata = resolve_raw(adata, layer, where=f"combine_samples: {where}", unique=True)
     plain = layer is None or (layer == "counts" and layer not in adata.layers)  # (jae's readers: layers['counts'])
