@@ -115,9 +115,9 @@ def test_validate_counts_ignores_explicit_zeros_only_through_totals():
 
 
 def test_validate_counts_counts_across_blocks(monkeypatch):
-    import jae.io.validate as validate
+    import jae.io.count_fixes as scan  # where validate_counts' scan of the values lives (session 53)
 
-    monkeypatch.setattr(validate, "_CHUNK", 4)
+    monkeypatch.setattr(scan, "_CHUNK", 4)
     X = _counts(10, 5, 0)
     X.data[[1, 9, len(X.data) - 1]] = 0.25
     with pytest.raises(ValueError, match="has 3 non-integer values"):

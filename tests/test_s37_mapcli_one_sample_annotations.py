@@ -9,7 +9,6 @@ refusal now ends with the one line writing every cell's batch (query_1) to an an
 from __future__ import annotations
 
 import logging
-import re
 
 import anndata as ad
 import h5py
@@ -46,8 +45,9 @@ def test_the_refusal_writes_the_annotation_file_that_maps_a_single_sample_file(o
         assert main(["map", "--model", "model", "--10x", "sample.h5", "--out", "mapped", "--quiet"]) == 1
     err = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"][-1]
     assert err.startswith("the query has no obs column 'batch' for --batch-key")
-    line = re.search(r"for cells of one sample, write their batch to an annotation file, in Python: (.*?), and pass it "
-                     r"with --annotations FILE$", err).group(1)
+    assert err.endswith("(or pass --annotations FILE with that column)")  # session 53: after --10x NAME=FILE
+    line = ("import anndata, jae, mudata, pandas; names = jae.read_10x_h5('sample.h5').obs_names; anndata.AnnData("
+            "obs=pandas.DataFrame({'batch': 'query_1'}, index=names)).write_h5ad('samples.h5ad')")  # s37's recipe
     exec(line, {})
     written = ad.read_h5ad(folder / "samples.h5ad")
     assert written.n_obs == 80 and set(written.obs["batch"]) == {"query_1"}

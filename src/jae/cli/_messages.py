@@ -25,6 +25,8 @@ _PHRASES: tuple[tuple[str, _Replacement], ...] = (
     (r"; name each sample: tenx=\{'NAME': FILE, \.\.\.\}$",
      "; give each sample its own name as NAME=PATH, e.g. --10x s1=FILE1 s2=FILE2"),
     (r"^tenx: ", "--10x: "),
+    # jae.io.annotations.samples_note: one Cell Ranger file named as a sample, its name the cells' batch
+    (r"\bInputFiles\(tenx=\{'(\w+)': (['\"])(.*?)\2\}\)", lambda m: f"--10x {m.group(1)}={m.group(3)}"),
     (r"^mod1 and mod2 look swapped: mod1 (.*), and mod2 (.*) as mod1 and the (\w+) file as mod2$",
      lambda m: f"--mod1 and --mod2 look swapped: --mod1 {m.group(1)}, and --mod2 {m.group(2)} as --mod1 and the "
                f"{m.group(3)} file as --mod2"),

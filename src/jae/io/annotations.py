@@ -17,7 +17,8 @@ from .paths import annotation_paths
 from .raw import noted
 from .readers import PathLike, _add_obs_columns, obs_columns, read_obs
 
-__all__ = ["annotation_obs", "annotation_columns", "join_annotations", "joined_column", "samples_fix", "samples_note"]
+__all__ = ["annotation_obs", "annotation_columns", "join_annotations", "joined_column", "samples_fix", "samples_note",
+           "one_file_note"]
 
 logger = logging.getLogger(__name__)
 
@@ -251,3 +252,17 @@ def samples_note(names, key: str, inputs) -> str:
         # no column to pass as batch_key and no word on how to write the annotation file
         hint = "for cells of one sample, " + samples_fix(inputs, one="query_1")
     return f"; {hint.replace('<key>', repr(key))}"
+
+
+def one_file_note(names, inputs) -> str:
+    """For query cells ``names`` of one Cell Ranger file not named as a sample (``tenx=FILE``; names of one sample,
+    not Cell Ranger aggr's), which holds no obs column: '; ' and the fix, naming the sample, whose name then is every
+    cell's batch (``tenx={'query_1': FILE}``, ``--10x query_1=FILE``: the samples' column is the one mapping reads);
+    else ''."""
+    from .validate import sample_suffixes
+
+    if getattr(inputs, "tenx", None) is None or inputs.samples is not None or sample_suffixes(names):
+        return ""
+    return (f"; a Cell Ranger file of one sample holds none: name the sample, which becomes its cells' batch, "
+            f"InputFiles(tenx={{'query_1': {str(inputs.tenx)!r}}}) (or pass InputFiles(..., annotations=FILE) with "
+            "that column)")

@@ -58,7 +58,8 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
     from .files import _check_file, _readable, check_is_mudata, check_not_empty
     from .zarr_stores import to_stream
 
-    path = _check_file(to_stream(path, what=".h5mu", kind="MuData"), what=".h5mu")  # a store: a temporary copy
+    # a store: a temporary copy (the pair's matrices alone)
+    path = _check_file(to_stream(path, what=".h5mu", kind="MuData", pair=(rna, other)), what=".h5mu")
     with _readable(path, what=".h5mu", fmt=".h5mu"), h5py.File(path, "r") as f:
         check_is_mudata(f, path, what=".h5mu")
         available = list(f["mod"])

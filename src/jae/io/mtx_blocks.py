@@ -103,9 +103,8 @@ def _write_rows(matrix: Path, path: Path, shape: tuple[int, int], entries: int, 
     n_cells, n_features = shape
     buckets = path.parent / "buckets"
     buckets.mkdir()
-    seen, banner = 0, None
-    for line, text, n in read_ahead(_pieces(matrix)):  # the next piece read (gunzipped) while this one is parsed
-        banner = banner or _banner(matrix)
+    seen = 0
+    for banner, line, text, n in read_ahead(_pieces(matrix)):  # the next piece read (gunzipped) while this is parsed
         piece = _parse(matrix, banner, text, n, line, (n_features, n_cells))
         if seen + piece.nnz > entries:
             raise _bad(matrix, line + entries - seen, f"more entries than the {entries} its header announces")
@@ -145,16 +144,17 @@ def _to_buckets(folder: Path, cells, features, counts, block_cells: int) -> None
 
 
 def _pieces(matrix: Path):
-    """``(line, text, lines)``: the Matrix Market file's entries in pieces of whole lines (about :data:`PIECE_BYTES`),
-    each with the file's number of its first line and its count of lines; the banner and size line are kept aside
-    (read by :func:`_parse` from the file's start)."""
+    """``(banner, line, text, lines)``: the Matrix Market file's entries in pieces of whole lines (about
+    :data:`PIECE_BYTES`), each with the file's first line (the banner, which :func:`_parse` needs), the file's number
+    of its first line and its count of lines; the size line is skipped (the header was read by
+    :func:`jae.io.cellranger.mtx_header`)."""
     from .cellranger import _unreadable
 
     opener = gzip.open if matrix.name.endswith(".gz") else open
     try:
         with opener(matrix, "rb") as fh:
             line = 1
-            fh.readline()  # the banner: %%MatrixMarket matrix coordinate integer general
+            banner = fh.readline()  # %%MatrixMarket matrix coordinate integer general
             while (head := fh.readline()) and (not head.strip() or head.lstrip().startswith(b"%")):
                 line += 1  # comments, and blank lines, before the size line
             line += 2  # the first entry's line
@@ -166,19 +166,12 @@ def _pieces(matrix: Path):
                 text, carry = text[:cut], text[cut:]
                 if text:
                     n = text.count(b"\n") + (not text.endswith(b"\n"))
-                    yield line, text, n
+                    yield banner, line, text, n
                     line += n
                 if not more:
                     return
     except (OSError, EOFError) as err:  # a cut gzip stream, a damaged block
         raise _unreadable(matrix, err) from None
-
-
-def _banner(matrix: Path) -> bytes:
-    """The Matrix Market file's first line (``%%MatrixMarket matrix coordinate integer general``)."""
-    opener = gzip.open if matrix.name.endswith(".gz") else open
-    with opener(matrix, "rb") as fh:
-        return fh.readline()
 
 
 def _parse(matrix: Path, banner: bytes, text: bytes, n: int, line: int, shape: tuple[int, int]):

@@ -174,6 +174,7 @@ def _as_counts(adata: ad.AnnData, layer: str | None, *, where: str) -> ad.AnnDat
     ``layer`` by jae's rule (:func:`jae.io.raw.resolve_raw`, :func:`jae.io.raw.counts_location`; the default
     ``'counts'``, else ``.X``, as before), refused in one line when they hold values that are no counts: a
     MuData's normalised ``.X`` beside counts in ``.raw`` was stacked as counts, in silence."""
+    from .count_fixes import count_faults
     from .raw import RAW, counts_location, resolve_raw
 
     adata = resolve_raw(adata, layer, where=f"combine_samples: {where}", unique=True)
@@ -181,17 +182,14 @@ def _as_counts(adata: ad.AnnData, layer: str | None, *, where: str) -> ad.AnnDat
     found = None if plain else counts_location(layer, adata.layers, has_raw=adata.raw is not None,
                                                where=f"combine_samples: {where}")
     X = adata.X if found is None else adata.layers[found]
-    values = X.data if sp.issparse(X) else np.asarray(X).ravel()
-    for start in range(0, values.size, 1 << 22):  # bounded temporaries; the first block with one names it
-        block = np.asarray(values[start:start + (1 << 22)], dtype=np.float64)
-        bad = np.flatnonzero(~np.isfinite(block) | (block < 0) | (block != np.round(block)))
-        if len(bad):
-            where_else = ("its .raw may hold them: layer='raw'" if adata.raw is not None and layer != RAW else
-                          f"its layers: {examples(adata.layers, 5)}" if len(adata.layers) else "layer=None for .X")
-            raise ValueError(
-                f"combine_samples: {where} holds values that are no counts (e.g. {block[bad[0]]:.6g}, read from "
-                f"{'.X' if found is None else f'layer {found!r}'}), so it looks normalised: pass layer=... naming "
-                f"where the samples keep their raw counts ({where_else})")
+    first = count_faults(X.data if sp.issparse(X) else np.asarray(X).ravel()).first
+    if first is not None:
+        where_else = ("its .raw may hold them: layer='raw'" if adata.raw is not None and layer != RAW else
+                      f"its layers: {examples(adata.layers, 5)}" if len(adata.layers) else "layer=None for .X")
+        raise ValueError(
+            f"combine_samples: {where} holds values that are no counts (e.g. {float(first):.6g}, read from "
+            f"{'.X' if found is None else f'layer {found!r}'}), so it looks normalised: pass layer=... naming "
+            f"where the samples keep their raw counts ({where_else})")
     return ad.AnnData(X=X, obs=adata.obs, var=adata.var)
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import gzip
 import logging
 import shutil
 import tempfile
@@ -55,20 +54,15 @@ _MADE: dict[str, weakref.finalize] = {}
 
 
 def sample_counts(path) -> tuple[int, int] | None:
-    """``(cells, stored counts)`` of one sample's Cell Ranger ``.h5`` or matrix folder, from its header alone; None
-    when the header cannot be read (the reader refuses that file, naming the problem)."""
-    from .cellranger import mtx_files
+    """``(cells, stored counts)`` of one sample's Cell Ranger ``.h5`` or matrix folder, from its header alone (a
+    folder's as the reader reads it: :func:`jae.io.cellranger.mtx_header`); None when the header cannot be read (the
+    reader refuses that file, naming the problem)."""
+    from .cellranger import mtx_files, mtx_header
 
     try:
         if is_mtx(path):
-            matrix = mtx_files(path)[0]
-            opener = gzip.open if matrix.name.endswith(".gz") else open
-            with opener(matrix, "rt") as fh:
-                for line in fh:
-                    if not line.startswith("%"):
-                        _, cells, nnz = (int(v) for v in line.split()[:3])
-                        return cells, nnz
-            return None
+            _, cells, nnz, _ = mtx_header(mtx_files(path)[0])
+            return cells, nnz
         with h5py.File(path, "r") as f:
             g = f["matrix"]
             return int(g["shape"][1]), int(g["indptr"][-1])
@@ -280,8 +274,9 @@ def _first_pass(name: str, p, mod2_kind):
 def _check_counts(X: sp.csr_matrix, *, where: str) -> None:
     """Refuse counts that are no counts (negative, fractional, not finite) as :func:`jae.io.samples._as_counts`
     refuses the modality read whole, in its words: the first such value of the first block holding one."""
-    v = X.data
-    if np.isfinite(v).all() and (v >= 0).all() and (v == np.round(v)).all():
+    from .count_fixes import count_faults
+
+    if count_faults(X.data).first is None:
         return
     import anndata as ad
 

@@ -11,14 +11,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._words import columns_near
-from .count_fixes import with_non_integer_fix
+from .count_fixes import count_faults, with_non_integer_fix
 from .features import by_cell_names
 
 __all__ = ["validate_counts", "check_fit_annotations", "reference_mask", "samples_hint", "PYTHON_FIXES"]
 
 logger = logging.getLogger(__name__)
 
-_CHUNK = 1 << 22
 #: Right whichever layer was read: the default 'counts' may hold normalised values too (stored after normalising).
 _RAW_HINT = ("jae needs raw counts: pass layer=... naming where they are (the default layer='counts'; layer=None for "
              ".X; layer='raw' for an AnnData's .raw)")
@@ -149,20 +148,7 @@ def validate_counts(X, *, name: str, modality: str | None = None, kind: str | No
     if not (np.issubdtype(values.dtype, np.number) or values.dtype == bool):
         raise ValueError(f"{name} has dtype {values.dtype}, not numbers; {hint}")
     if np.issubdtype(values.dtype, np.floating):
-        n_bad = n_neg = n_frac = 0
-        example, off = None, 0.0  # off: the largest distance of a non-integer value from its nearest whole number
-        for start in range(0, values.size, _CHUNK):  # in blocks, to bound the temporary memory
-            block = values[start : start + _CHUNK]
-            n_bad += block.size - int(np.count_nonzero(np.isfinite(block)))
-            n_neg += int(np.count_nonzero(block < 0))
-            frac = block != np.floor(block)
-            n_frac_block = int(np.count_nonzero(frac))
-            if n_frac_block:
-                fractional = block[frac]
-                example = fractional[0] if example is None else example
-                with np.errstate(invalid="ignore"):  # NaN and inf: counted above
-                    off = max(off, float(np.nanmax(np.abs(fractional - np.round(fractional)), initial=0.0)))
-            n_frac += n_frac_block
+        n_bad, n_neg, n_frac, example, off, _ = count_faults(values)
         if n_bad:
             unmeasured = _nan_rows(X) if modality is not None else 0
             if unmeasured:  # jae's in-memory mosaic layout, met where cells are streamed from a file

@@ -9,8 +9,9 @@ and its count matrices in blocks, into a temporary ``.h5mu`` / ``.h5ad`` in the 
 (``TMPDIR``), streamed from there as any such file, and removed when the workflow ends (as
 :mod:`jae.io.samples_files` removes its combined samples). One log line says which route was taken (over the budget,
 the line of :func:`jae.io.plan_input` naming the store copied: :func:`route_said_later`). A MuData store is estimated
-and read whole for the modalities read (the pair; the others' ``obs`` and ``var`` alone). Either route first refuses
-a store lacking chunk files of its counts (:func:`jae.io.zarr_chunks.check_chunks`). The store itself is only read.
+and read whole, or copied, for the modalities read (the pair; the others' ``obs`` and ``var`` alone). Either route
+first refuses a store lacking chunk files of its counts (:func:`jae.io.zarr_chunks.check_chunks`). The store itself
+is only read.
 """
 
 from __future__ import annotations
@@ -194,26 +195,29 @@ def store_need(path, kind: str, pair: tuple | None = None) -> int:
     return work + sum(b for _, _, b in parts)
 
 
-def hdf5_copy(path, kind: str, *, what: str = "input") -> Path:
+def hdf5_copy(path, kind: str, *, what: str = "input", read: list[str] | None = None) -> Path:
     """The zarr store ``path`` of ``kind`` copied into a temporary ``.h5mu`` (a MuData) or ``.h5ad`` (an AnnData)
     named as the store, in the system's temporary folder: element by element as anndata reads and writes them, each
-    count matrix (and other 2-d array) in blocks, so no matrix is held whole. Refused in one line when the folder has
-    too little room; removed when the workflow ends (:func:`jae.io.samples_files.removes_temporary_files`), or at
-    exit; on an error or Ctrl-C at once."""
+    count matrix (and other 2-d array) in blocks, so no matrix is held whole; of a MuData store, the modalities
+    ``read`` whole (None: every one), the others' ``obs`` and ``var`` alone, as :func:`read_store` reads them. Refused
+    in one line when the folder has too little room; removed when the workflow ends
+    (:func:`jae.io.samples_files.removes_temporary_files`), or at exit; on an error or Ctrl-C at once."""
     from .samples_files import check_disk, temporary_file
 
     path = check_store(path, what=what, kind=kind)
     check_chunks(path, what=what)
     g = _group(path, what=what)
+    skip = frozenset() if kind != "MuData" or read is None else frozenset(
+        f"mod/{m}/{k}" for m in g["mod"].keys() if m not in read for k in g["mod"][m].keys() if k not in ("obs", "var"))
     folder = Path(tempfile.gettempdir())
-    need = _tree_bytes(g) + 2**20
+    need = _tree_bytes(g, skip) + 2**20
     check_disk(need, folder, doing=f"copying the zarr store {path.name} to an HDF5 file",
                instead="the store whole")
     suffix = ".h5mu" if kind == "MuData" else ".h5ad"
     with temporary_file("jae-zarr-", path.name.removesuffix(".zarr") + suffix) as out:
         with h5py.File(out, "w", userblock_size=512 if kind == "MuData" else 0) as f:
             _copy_attrs(g, f)
-            _copy_group(g, f)
+            _copy_group(g, f, skip)
         if kind == "MuData":  # the header mudata writes (mudata.read_h5mu warns of a file without it)
             import mudata as md
 
@@ -225,12 +229,16 @@ def hdf5_copy(path, kind: str, *, what: str = "input") -> Path:
     return out
 
 
-def _tree_bytes(g) -> int:
-    """Bytes of every array under the group ``g``, uncompressed: an upper bound of the HDF5 copy."""
+def _tree_bytes(g, skip=frozenset(), at: str = "") -> int:
+    """Bytes of every array under the group ``g`` (but the elements ``skip``, paths from the store's root; ``at``:
+    ``g``'s), uncompressed: an upper bound of the HDF5 copy."""
     total = 0
     for key in g.keys():
+        if at + key in skip:
+            continue
         elem = g[key]
-        total += int(np.prod(elem.shape)) * max(elem.dtype.itemsize, 8) if _is_array(elem) else _tree_bytes(elem)
+        total += (int(np.prod(elem.shape)) * max(elem.dtype.itemsize, 8) if _is_array(elem) else
+                  _tree_bytes(elem, skip, f"{at}{key}/"))
     return total
 
 
@@ -255,10 +263,14 @@ def _copy_attrs(src, dst) -> None:
 _TREES = (None, "anndata", "MuData", "dict", "raw")
 
 
-def _copy_group(src, dst) -> None:
+def _copy_group(src, dst, skip=frozenset(), at: str = "") -> None:
+    """The elements of the store's group ``src`` (``at``: its path from the root) copied into the HDF5 group ``dst``,
+    but those of ``skip`` (paths from the root)."""
     from anndata.io import read_elem, write_elem
 
     for key in src.keys():
+        if at + key in skip:
+            continue
         elem = src[key]
         encoding = elem.attrs.get("encoding-type")
         if encoding == "null" and key == "raw":  # an AnnData store's .raw of None: an .h5ad has no 'raw' then
@@ -266,7 +278,7 @@ def _copy_group(src, dst) -> None:
         if not _is_array(elem) and encoding in _TREES:
             sub = dst.create_group(key)
             _copy_attrs(elem, sub)
-            _copy_group(elem, sub)
+            _copy_group(elem, sub, skip, f"{at}{key}/")
         elif encoding in ("csr_matrix", "csc_matrix") and not _is_array(elem):
             sub = dst.create_group(key)
             _copy_attrs(elem, sub)
@@ -326,13 +338,15 @@ def copied_note(files) -> str:
             f"HDF5 file in {tempfile.gettempdir()} (TMPDIR moves it; removed afterwards),")
 
 
-def to_stream(path, *, what: str, kind: str, fix: str | None = None):
+def to_stream(path, *, what: str, kind: str, fix: str | None = None, pair: tuple | None = None):
     """``path`` as a lazy opener (:func:`jae.io.open_h5mu`, :func:`jae.io.open_competition`, :func:`jae.io.open_rna`)
     streams it: a zarr store of ``kind`` copied once into a temporary HDF5 file (:func:`hdf5_copy`; logged, unless
-    within :func:`route_said_later`), anything else as it is (its opener checks it)."""
+    within :func:`route_said_later`; ``pair``: ``(rna, other)`` of a MuData store, whose other modalities are copied
+    without their matrices, :func:`modalities_read`), anything else as it is (its opener checks it)."""
     if not is_zarr(path):
         return path
     check_store(path, what=what, kind=kind, fix=fix)  # the wrong input refused before any copy
     if not _SAID_LATER.get():
         log_route(path, "copy", what=what)
-    return hdf5_copy(path, kind, what=what)
+    read = modalities_read(path, pair) if kind == "MuData" and pair is not None else None
+    return hdf5_copy(path, kind, what=what, read=read)

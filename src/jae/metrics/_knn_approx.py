@@ -40,7 +40,7 @@ import numpy as np
 from .._compiled import compiled
 from .._threads import compute_threads
 from ._graph import N_NEIGHBORS, _as_float_matrix
-from ._knn_ivf import _clusters, _d2, _initial_lists, _run
+from ._knn_ivf import _better, _clusters, _d2, _initial_lists, _run
 
 __all__ = ["approximate_knn", "MIN_CELLS"]
 
@@ -155,7 +155,7 @@ def _consider(X, d2, idx, flag, i, q):
     """Offer cell ``q`` (not listed) to cell ``i``'s list (sorted by distance, then index); 1 when it entered."""
     m = idx.shape[1]
     d = _d2(X, i, q)
-    if not (d < d2[i, m - 1] or (d == d2[i, m - 1] and q < idx[i, m - 1])):
+    if not _better(d2[i], idx[i], m, d, q):
         return 0
     p = m - 1
     while p > 0 and (d2[i, p - 1] > d or (d2[i, p - 1] == d and idx[i, p - 1] > q)):
