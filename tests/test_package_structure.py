@@ -58,7 +58,8 @@ _SUBPACKAGES = ("datasets", "io", "preprocess", "workflows", "metrics", "baselin
 
 
 def _public_callables():
-    """(name, function) of every public function, class and public method in ``__all__`` of jae and its subpackages."""
+    """(name, function) of every public function, class, public method and property (its getter) in ``__all__`` of
+    jae and its subpackages: what docs/api.md renders (jae._apidoc)."""
     seen = set()
     for module in [jae] + [importlib.import_module(f"jae.{name}") for name in _SUBPACKAGES]:
         for name in getattr(module, "__all__", ()):
@@ -69,7 +70,7 @@ def _public_callables():
             yield f"{module.__name__}.{name}", obj
             if inspect.isclass(obj):
                 for attr, member in vars(obj).items():
-                    member = getattr(member, "__func__", member)
+                    member = member.fget if isinstance(member, property) else getattr(member, "__func__", member)
                     if not attr.startswith("_") and inspect.isfunction(member):
                         yield f"{module.__name__}.{name}.{attr}", member
 
@@ -98,3 +99,24 @@ def test_parameters_sections_name_every_parameter():
 def test_public_methods_are_documented():
     undocumented = [name for name, obj in _public_callables() if not inspect.getdoc(obj)]
     assert not undocumented, f"public functions and methods without a docstring: {undocumented}"
+
+
+def test_docstrings_without_a_parameters_section_name_every_parameter():
+    """A function's or method's docstring in the inline style (``query``: ..., as :meth:`jae.JAE.map_query`'s) names
+    each parameter in double backticks (``copy=False`` counts), or says whose parameters it takes ("Parameters as
+    :func:`...`"): docs/api.md shows these docstrings as the entries' parameters. Before session 53, 24 did not
+    (``seed`` of JAE.finetune_transformed, ``X`` of Preprocessor.transform_one, ``path`` of jae.io.read_h5ad, ...)."""
+    problems = []
+    for name, obj in _public_callables():
+        doc = inspect.getdoc(obj) or ""
+        if inspect.isclass(obj) or not doc or _SECTION.search(doc) or re.search(r"Parameters (as|are those of) ", doc):
+            continue  # (a dataclass's fields: its Attributes section, or the comments docs/api.md tabulates)
+        try:
+            parameters = inspect.signature(obj).parameters.values()
+        except (TypeError, ValueError):
+            continue
+        unnamed = [p.name for p in parameters if p.name not in ("self", "cls")
+                   and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and not re.search(rf"``{p.name}\b", doc)]
+        if unnamed:
+            problems.append(f"{name}: {unnamed}")
+    assert not problems, "parameters their docstring does not name:\n" + "\n".join(problems)

@@ -98,8 +98,8 @@ def svd_baseline(counts: Sequence, kinds: Sequence[str], *, n_dims: int = MAX_DI
         Seed of the randomised SVDs and of the cell sample.
     svd_fit_cells
         Above this many cells, each SVD is fitted on a seeded sample of that many (the sample jae's own
-        preprocessing fits on, :data:`jae.preprocess.SVD_FIT_CELLS`) and every cell is projected onto it; None:
-        fitted on every cell.
+        preprocessing fits on, :data:`jae.preprocess.pipeline.SVD_FIT_CELLS`) and every cell is projected onto it;
+        None: fitted on every cell.
 
     Returns
     -------

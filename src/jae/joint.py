@@ -89,6 +89,7 @@ class JAE:
     # ----------------------------------------------------------------------------------------- properties
     @property
     def is_fitted(self) -> bool:
+        """True once :meth:`fit` or :meth:`load` has built the network."""
         return self.network is not None
 
     def _require_fitted(self) -> None:
@@ -105,6 +106,7 @@ class JAE:
 
     @property
     def second_kind(self) -> str:
+        """The second modality's kind, ``'ATAC'`` or ``'ADT'`` (the first is RNA)."""
         return self.preprocessor.kinds[1]
 
     # ----------------------------------------------------------------------------------------------- fit
@@ -206,23 +208,18 @@ class JAE:
         self.fit_cells = fit_fingerprints((paired.sources() if streamed else paired.counts)[0], len(obs), SVD_FIT_CELLS)
         return self
 
-    def fit_transformed(
-        self, X: np.ndarray, obs: pd.DataFrame, *,
-        preprocessor: Preprocessor,
-        batch_key: str | None = "batch",
-        cell_type_key: str | None = "cell_type",
-        phase_keys: tuple[str, str] | None = None,
-        reference=None,
-        finetune: bool = True,
-        progress_bar: bool = True,
-        mosaic: MosaicInput | None = None,
-    ) -> "JAE":
+    def fit_transformed(self, X: np.ndarray, obs: pd.DataFrame, *, preprocessor: Preprocessor,
+                        batch_key: str | None = "batch", cell_type_key: str | None = "cell_type",
+                        phase_keys: tuple[str, str] | None = None, reference=None, finetune: bool = True,
+                        progress_bar: bool = True, mosaic: MosaicInput | None = None) -> "JAE":
         """:meth:`fit` on features already transformed by ``preprocessor`` (e.g. fitted by streaming).
 
         ``X`` is ``(n_cells, preprocessor.n_output)``; ``obs`` holds the annotations of the same cells; ``mosaic``:
         which cells lack a modality (:mod:`jae.mosaic`; None: every cell has both). A model without modality names
         gets ``'rna'`` and ``'atac'`` or ``'prot'`` (:attr:`modality_names`). A call refused for an argument
         leaves the model as it was; a fit that fails or is stopped later (an error, Ctrl-C) leaves no model.
+        ``batch_key``, ``cell_type_key``, ``phase_keys``, ``reference``, ``finetune``, ``progress_bar``: as for
+        :meth:`fit`. Returns ``self``, fitted.
         """
         fit_stages(self, X, obs, preprocessor=preprocessor, batch_key=batch_key, cell_type_key=cell_type_key,
                    phase_keys=phase_keys, reference=reference, finetune=finetune, progress_bar=progress_bar,
@@ -283,8 +280,8 @@ class JAE:
         made by :meth:`map_query` trains on the features :meth:`embed` encodes: cells of its mapped batches (in the
         column the mapping read, ``adapter.batch_key``, which the data must hold) shifted, other cells not (jae.mapping).
 
-        The model changes in place (:meth:`map_query` leaves the reference as it is). A model with label transfer
-        then fits its calibration again on the held-out reference cells it keeps
+        The model changes in place and is returned (:meth:`map_query` leaves the reference as it is). A model with label
+        transfer then fits its calibration again on the held-out reference cells it keeps
         (:func:`jae.labels.transfer.calibrate`), so confidences and the unknown call describe the fine-tuned network.
         """
         self._require_fitted()
@@ -307,7 +304,8 @@ class JAE:
         """:meth:`finetune` on already-transformed features ``(n_cells, preprocessor.n_output)``.
 
         ``batch``: the decoder's batch labels (``(n_cells,)``) or None; ``mosaic``: as for :meth:`fit_transformed`.
-        ``X`` is trained on as given: a mapped model's shifts are added by :meth:`finetune`, not here.
+        ``X`` is trained on as given: a mapped model's shifts are added by :meth:`finetune`, not here. ``epochs``,
+        ``seed``, ``progress_bar``: as for :meth:`finetune`. Returns ``self``, fine-tuned.
         """
         self._require_fitted()
         check_flags(progress_bar=progress_bar)
@@ -335,9 +333,10 @@ class JAE:
 
     @keyword_arguments()
     def embed(self, data, *, key_added: str | None = "X_jae", layer: str | None = "counts") -> np.ndarray:
-        """The joint embedding of every cell (:mod:`jae.model.readout`; the raw latent without a readout); data with
-        other features than the model's, or RNA alone, is filled in as :mod:`jae.query` explains; cells the model was
-        not fitted on are read on its cells' scale (:mod:`jae.query.fit_cells`). ``layer``: as for :meth:`fit`.
+        """The joint embedding of every cell (:mod:`jae.model.readout`; the raw latent without a readout). ``data``: as
+        for :meth:`fit`, or with other features than the model's, or RNA alone, filled in as :mod:`jae.query` explains;
+        cells the model was not fitted on are read on its cells' scale (:mod:`jae.query.fit_cells`). ``layer``: as for
+        :meth:`fit`.
 
         Returns
         -------
@@ -354,8 +353,8 @@ class JAE:
 
     @keyword_arguments()
     def latent(self, data, *, key_added: str | None = None, layer: str | None = "counts") -> np.ndarray:
-        """The network's raw latent vector of every cell: cell-type logits | batch | phase | free units (``layer``
-        as for :meth:`embed`).
+        """The network's raw latent vector of every cell: cell-type logits | batch | phase | free units (``data`` and
+        ``layer`` as for :meth:`embed`).
 
         Returns
         -------
@@ -376,13 +375,14 @@ class JAE:
         return Z
 
     def provenance(self, key_added: str = "X_jae", *, columns: list[str] | None = None) -> dict:
-        """What made ``obsm[key_added]`` (``columns``: its names), as :meth:`embed` records it (``uns``)."""
+        """What made the embedding stored under ``key_added`` in ``obsm`` (``columns``: its names), as :meth:`embed`
+        records it in ``uns``: a dict."""
         from .provenance import record
 
         return record(self, key_added, columns=columns)
 
     def embed_transformed(self, X: np.ndarray, *, batch_size: int = 65536, batch=None) -> np.ndarray:
-        """The embedding ``(n_cells, len(self.column_names))`` of already-transformed features.
+        """The embedding ``(n_cells, len(self.column_names))`` of already-transformed features ``X``.
 
         ``batch``: the cells' batch labels, for a model made by :meth:`map_query` (its query batches are shifted);
         ``batch_size``: cells encoded at a time (a whole number >= 1; another size may change the last bits of float32).
@@ -408,8 +408,8 @@ class JAE:
 
     @torch.no_grad()
     def latent_transformed(self, X: np.ndarray, *, batch_size: int = 65536, batch=None) -> np.ndarray:
-        """Latent vectors ``(n_cells, layout.dim)`` of already-transformed features (``batch``: as for
-        :meth:`embed_transformed`)."""
+        """Latent vectors ``(n_cells, layout.dim)`` of already-transformed features ``X`` (``batch`` and ``batch_size``:
+        as for :meth:`embed_transformed`)."""
         self._require_fitted()
         check_batch_size(batch_size)  # 0 or less: range() would give no chunk and np.empty's garbage would come back
         refuse_data(X)
@@ -462,7 +462,7 @@ class JAE:
         Missing folders above ``path`` are created, as scvi-tools' ``save`` does, and named in an INFO line;
         :func:`jae.fit_files`, :func:`jae.map_files` and the CLI, given paths to run on, refuse them instead.
         A model that does not yet keep its voters' linear classifier (loaded from a folder written before session 47,
-        or mapped from one) fits it first, so the folder keeps it and no later call refits it."""
+        or mapped from one) fits it first, so the folder keeps it and no later call refits it. Returns the folder."""
         from .checkpoint import save_model
 
         self._require_fitted()
@@ -474,7 +474,7 @@ class JAE:
 
     @classmethod
     def load(cls, path: str | Path, *, device: str = "auto") -> "JAE":
-        """Rebuild the model saved in the folder ``path``, on ``device``; never unpickles arbitrary objects."""
+        """The model saved in the folder ``path``, rebuilt on ``device``; never unpickles arbitrary objects."""
         from .checkpoint import load_model
 
         return load_model(cls, path, device=device)

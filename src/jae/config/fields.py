@@ -353,11 +353,11 @@ class JAEConfig:
         return self.protein_norm if (mode or self.mode) == "supervised" else self.protein_norm_unsupervised
 
     def finetune_epochs(self, kind: str) -> int:
-        """Seed default fine-tuning epochs for the second modality's kind ('ATAC' or 'ADT')."""
+        """Seed default fine-tuning epochs for the second modality's kind ``kind`` ('ATAC' or 'ADT')."""
         return self.finetune_epochs_adt if kind == "ADT" else self.finetune_epochs_atac
 
     def with_overrides(self, assignments: Sequence[str]) -> "JAEConfig":
-        """A copy with ``FIELD=VALUE`` strings applied, e.g. ``['lr=3e-4', 'hidden=256,128', 'decoder_batch=true']``.
+        """A copy with the ``assignments``, ``FIELD=VALUE`` strings, applied, e.g. ``['lr=3e-4', 'hidden=256,128']``.
 
         Values are parsed by the field's type (tuples as comma-separated ints, booleans as true/false/1/0/yes/no,
         whole numbers also with an exponent: ``epoch_cells=1e5``), without spaces or quotes around them

@@ -182,7 +182,8 @@ def evaluate(
         without a cell type (NaN, or text such as ``'nan'``, ``''``, ``'NA'``, ``'None'``) are not scored; at least
         16 must have one. Integer labels are cell types; a column of continuous numbers is refused.
     pseudotime_keys
-        obs columns of reference pseudotimes; None: every ``pseudotime_order_*`` column; ``[]``: none (ti_cons n/a).
+        obs columns of reference pseudotimes; None: every column named ``pseudotime_order_...``; ``[]``: none
+        (ti_cons n/a).
     organism
         ``'human'`` or ``'mouse'`` for the cell-cycle genes; None: ``uns['organism']``, else detected from the
         gene symbols' case. One (given, or read from ``uns['organism']``) whose cell-cycle genes the RNA lacks while

@@ -107,7 +107,8 @@ def open_h5mu(
     path: PathLike, *, rna: str = "rna", other: str | None = None, other_kind: str | None = None,
     layer: str | None = "counts", mosaic: bool = False,
 ):
-    """Open an RNA + ATAC/protein ``.h5mu`` without reading the counts (see :func:`jae.io.read_h5mu`).
+    """Open an RNA + ATAC/protein ``.h5mu`` without reading the counts (see :func:`jae.io.read_h5mu`, which takes the
+    same ``path``, ``rna``, ``other`` and ``other_kind``).
 
     Counts are each modality's ``layers[layer]`` (``.X`` when ``layer`` is None, or is ``'counts'`` and absent).
     A file whose modalities hold different cells (mosaic data) raises :class:`DifferentCellsError`, or with

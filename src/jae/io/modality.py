@@ -33,8 +33,8 @@ _ALIASES: dict[str, str] = {
 
 
 def normalize_kind(value: str, *, argument: str = "kind") -> str:
-    """Map a user-given or file-given modality name (``'Gene Expression'``, ``'peaks'``, ``'adt'``) to a kind;
-    ``argument`` names the caller's argument that gave it, in the error.
+    """Map a user-given or file-given modality name ``value`` (``'Gene Expression'``, ``'peaks'``, ``'adt'``) to a
+    kind; ``argument`` names the caller's argument that gave it, in the error.
 
     Raises
     ------

@@ -62,7 +62,7 @@ class MosaicFiles(MosaicCells, FilesOnDisk):
     joins: tuple = ()
 
     def positions(self, i: int) -> np.ndarray:
-        """Row of each of ``counts[i]``'s cells in ``obs_names``."""
+        """Row of each of modality ``i``'s cells (``counts[i]``) in ``obs_names``."""
         return self.obs_names.get_indexer(self.rows[i])
 
     def __repr__(self) -> str:
@@ -73,7 +73,7 @@ def open_mosaic_h5mu(
     path: str | os.PathLike, *, rna: str = "rna", other: str | None = None, other_kind: str | None = None,
     layer: str | None = "counts",
 ) -> MosaicFiles:
-    """Open an ``.h5mu`` whose modalities hold different cells without reading the counts.
+    """Open an ``.h5mu`` whose modalities hold different cells without reading the counts: a :class:`MosaicFiles`.
 
     Parameters as :func:`jae.io.open_h5mu`. ``obs`` holds the file's global columns (not the modality-prefixed
     copies), then each modality's own columns missing there (RNA first), on the union of the cells.

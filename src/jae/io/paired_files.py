@@ -184,6 +184,7 @@ class PairedFiles(FilesOnDisk):
 
     @property
     def n_obs(self) -> int:
+        """Number of cells."""
         return len(self.obs)
 
     def with_columns(self, keys, *, log: bool = True) -> PairedFiles:

@@ -130,7 +130,8 @@ def _add_obs_columns(mdata: md.MuData, source: pd.DataFrame, *, what: str, repla
 
 def read_h5ad(path: PathLike, *, what: str = "input", mudata_fix: str | None = None, tenx_fix: str | None = None,
               **kwargs) -> ad.AnnData:
-    """``anndata.read_h5ad`` with a clear error for a missing file or a MuData file, and without old-format warnings.
+    """``anndata.read_h5ad`` of ``path`` with a clear error for a missing file or a MuData file, and without
+    old-format warnings.
 
     The competition's files were written by an old anndata; reading them is fine and warns for nothing.
     ``what`` names the file in the error (e.g. ``'--prediction'``); ``mudata_fix`` the fix when the file is an
@@ -151,8 +152,9 @@ def read_h5ad(path: PathLike, *, what: str = "input", mudata_fix: str | None = N
 
 
 def read_obs(path: PathLike, *, what: str = "annotation") -> pd.DataFrame:
-    """The ``obs`` frame of an ``.h5ad`` file, read without loading its matrix (the file is closed again). A text
-    table (a CSV or TSV of cell annotations) is refused naming the line that writes it as an ``.h5ad``."""
+    """The ``obs`` frame of the ``.h5ad`` file ``path``, read without loading its matrix (the file is closed again). A
+    text table (a CSV or TSV of cell annotations) is refused naming the line that writes it as an ``.h5ad``; ``what``
+    names the file in the errors."""
     path = _check_file(path, what=what)
     if not h5py.is_hdf5(path):
         from .annotations import h5ad_name, table_head  # a .csv.gz too: read_h5ad's fix for gzip read it as a matrix

@@ -52,6 +52,7 @@ class RnaFiles(FilesOnDisk):
 
     @property
     def n_obs(self) -> int:
+        """Number of cells."""
         return len(self.obs)
 
     @property
@@ -145,11 +146,11 @@ def open_rna_alone(path: PathLike, *, rna: str = "rna", other: str | None = None
 
 def open_rna(path: PathLike, *, annotations: PathLike | Sequence[PathLike] | None = None,
              layer: str | None = "counts", modality: str | None = None) -> RnaFiles:
-    """Open an RNA ``.h5ad`` without reading its counts; ``annotations``: ``.h5ad`` files whose ``obs`` columns are
-    joined by cell name (replacing the file's own columns of the same name, as :meth:`jae.io.InputFiles.read` does);
-    ``layer``: raw counts (``.X`` when it is None, or ``'counts'`` and absent; ``'raw'``: ``.raw``); ``modality``: the
-    RNA modality of an ``.h5mu`` holding RNA alone (:func:`h5mu_rna_alone`), whose global ``obs`` columns are read
-    too."""
+    """Open the RNA ``.h5ad`` ``path`` without reading its counts, as an :class:`RnaFiles`; ``annotations``: ``.h5ad``
+    files whose ``obs`` columns are joined by cell name (replacing the file's own columns of the same name, as
+    :meth:`jae.io.InputFiles.read` does); ``layer``: raw counts (``.X`` when it is None, or ``'counts'`` and absent;
+    ``'raw'``: ``.raw``); ``modality``: the RNA modality of an ``.h5mu`` holding RNA alone (:func:`h5mu_rna_alone`),
+    whose global ``obs`` columns are read too."""
     from .features import unique_cells
     from .files import _check_file, _readable, check_is_anndata, check_is_mudata, check_not_empty, check_not_mudata
     from .paired_files import _counts_location, _read_frames

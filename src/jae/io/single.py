@@ -315,7 +315,7 @@ def _check_updated(mdata) -> None:
 def to_mudata(adata: ad.AnnData, *, layer: str | None = "counts", mods: dict[str, ad.AnnData] | None = None):
     """The MuData of one AnnData holding both modalities: its modalities (``mods``, by default
     :func:`split_anndata`'s), its ``obs`` columns in ``mdata.obs``, its other ``obsm`` entries (an embedding to
-    score, ``X_jae``) and ``uns``. ``adata`` is not modified.
+    score, ``X_jae``) and ``uns``. ``adata`` is not modified. ``layer``: raw counts, as for :func:`split_anndata`.
 
     Raises
     ------

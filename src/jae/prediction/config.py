@@ -114,7 +114,7 @@ class PredictConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> PredictConfig:
-        """Rebuild from :meth:`to_dict` output; unknown keys are an error."""
+        """The config rebuilt from :meth:`to_dict` output, ``values``; unknown keys are an error."""
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - names)
         if unknown:

@@ -432,7 +432,7 @@ class CellCycleScorer:
             )
 
     def add(self, X_lognorm) -> None:
-        """Accumulate the gene sums of one log-normalised ``(rows, n_genes)`` block (first pass)."""
+        """Accumulate the gene sums of one log-normalised ``(rows, n_genes)`` block ``X_lognorm`` (first pass)."""
         self._check_block(X_lognorm, "add")
         if self._controls is not None:
             raise RuntimeError("CellCycleScorer: add() after score(); add every block first, then score")
@@ -452,7 +452,7 @@ class CellCycleScorer:
         return self._controls
 
     def score(self, X_lognorm) -> np.ndarray:
-        """``(rows, 2)`` float64 S and G2/M scores of one log-normalised block (second pass)."""
+        """``(rows, 2)`` float64 S and G2/M scores of one log-normalised block ``X_lognorm`` (second pass)."""
         self._check_block(X_lognorm, "score")  # a wider block was scored by its first columns, without a word
         controls = self._control_sets()
         if sp.issparse(X_lognorm):

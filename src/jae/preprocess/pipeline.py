@@ -258,7 +258,9 @@ class Preprocessor:
     def from_bases(
         cls, kinds, var_names, bases, *, protein_norm: str = "log", protein_depth: float | None = None,
     ) -> "Preprocessor":
-        """Build from bases fitted elsewhere (e.g. :func:`jae.preprocess.streaming.fit_svd_streaming`)."""
+        """A Preprocessor built from ``bases`` fitted elsewhere (e.g.
+        :func:`jae.preprocess.streaming.fit_svd_streaming`), one per modality of ``kinds`` with its ``var_names``;
+        ``protein_norm`` and ``protein_depth``: the fields of that name."""
         return cls(_kinds(kinds), tuple(pd.Index(v).astype(str) for v in var_names), tuple(bases), protein_norm,
                    protein_depth)
 
@@ -275,7 +277,8 @@ class Preprocessor:
         return "log10(1 + 1e4 * count / total count)"
 
     def normalise(self, i: int, X, *, copy: bool = True):
-        """Modality ``i``'s raw counts normalised (``copy=False``: a float32 CSR block may be normalised in place)."""
+        """Modality ``i``'s raw counts ``X`` normalised (``copy=False``: a float32 CSR block may be normalised in
+        place)."""
         check_flags(copy=copy)
         if not self.by_clr(i):
             return log_normalize(X, copy=copy)
@@ -298,7 +301,7 @@ class Preprocessor:
         return sum(self.widths)
 
     def transform_one(self, i: int, X) -> np.ndarray:
-        """Features of modality ``i`` from its raw counts (columns already in the fitted order)."""
+        """Features of modality ``i`` from its raw counts ``X`` (columns already in the fitted order)."""
         return self._features_of(i, self.normalise(i, X))
 
     def _features_of(self, i: int, normed) -> np.ndarray:
@@ -313,7 +316,7 @@ class Preprocessor:
 
         ``counts`` are matrices or row-block sources (:class:`jae.io.chunked.BackedCounts`), processed in row
         blocks. ``var_names`` (one index per modality) lets columns be matched by name; features that differ from
-        the fitted ones raise ValueError.
+        the fitted ones raise ValueError. ``names``: the modalities' names in messages (None: their kinds).
         """
         kinds = ", ".join(self.kinds)  # one matrix failed in len() ('sparse array length is ambiguous'), or its rows
         if not isinstance(counts, (list, tuple)):  # were read as modalities; one var_names index in pandas

@@ -41,14 +41,16 @@ class SVDBasis:
 
     @property
     def n_components(self) -> int:
+        """Number of components (the basis's rows)."""
         return int(self.components.shape[0])
 
     @property
     def n_features(self) -> int:
+        """Number of input features (the basis's columns)."""
         return int(self.components.shape[1])
 
     def transform(self, X) -> np.ndarray:
-        """Project ``(n_cells, n_features)`` data onto the basis, in row blocks.
+        """Project ``(n_cells, n_features)`` data ``X`` onto the basis, in row blocks.
 
         Returns
         -------

@@ -163,8 +163,8 @@ def shown_scores(table: pd.DataFrame, *, digits: int = 4) -> tuple[list[str], li
 
 
 def table_markdown(table: pd.DataFrame, *, digits: int = 4, escape: bool = True) -> str:
-    """The table as GitHub Markdown (best value per column in bold, n/a for undefined), the notes, then the
-    diagnostics table when there is one.
+    """The ``table`` as GitHub Markdown (best value per column in bold, n/a for undefined, ``digits`` decimals), the
+    notes, then the diagnostics table when there is one.
 
     ``escape=False``: names and notes as they are (for a terminal; only a '|' in a name stays escaped), not what
     GitHub shows of them ('scvi <v2>' as 'scvi', 'a*b*' in italics).
@@ -205,9 +205,10 @@ def check_free(paths: Iterable[Path], *, overwrite: bool) -> None:
 
 def write_table(table: pd.DataFrame, out_dir: Path, *, protect: Iterable = (),
                 overwrite: bool = False) -> tuple[Path, Path]:
-    """Write ``metrics.csv`` and ``metrics.md`` into ``out_dir`` atomically (both or neither); ``overwrite``: replace
-    those of an earlier table (refused otherwise, before anything is written). ``metrics.md`` is
-    :func:`table_markdown` after the table's ``attrs['description']`` (what :func:`jae.evaluate` scored, and how).
+    """Write ``table`` as ``metrics.csv`` and ``metrics.md`` into ``out_dir`` atomically (both or neither);
+    ``overwrite``: replace those of an earlier table (refused otherwise, before anything is written); ``protect``: paths
+    that must not be written (the inputs). ``metrics.md`` is :func:`table_markdown` after the table's
+    ``attrs['description']`` (what :func:`jae.evaluate` scored, and how).
 
     Returns
     -------
