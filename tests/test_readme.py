@@ -303,8 +303,12 @@ def test_the_method_section_states_the_configs_defaults():
 
 def _named_files(text: str) -> set[str]:
     """Paths in a page's code spans (`benchmarks/results/tuning.md`, `tests/test_distributed.py`, `.ci/run`; bare
-    result names such as `tuning.md` or `quality_s16_*.md` are benchmarks/results/'s, script names benchmarks/')."""
+    result names such as `tuning.md` or `quality_s16_*.md` are benchmarks/results/'s, script names benchmarks/'),
+    except the files a report writes (`metrics.md`: jae.report.REPORT_FILES, named in docs/api.md's docstrings)."""
+    from jae.report import REPORT_FILES
+
     return {s for s in _spans(text) if " " not in s and not s.startswith(("jae_demo_output", "..", "http"))
+            and s not in REPORT_FILES
             and (re.search(r"\.(py|md|sh)$", s) or s.startswith(("benchmarks/", "tests/", "src/", ".ci/"))
                  or re.fullmatch(r"[a-z]\w*_\*", s))}  # `quality_s4_*`: result files of a session
 
