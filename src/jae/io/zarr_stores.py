@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import warnings
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -200,12 +199,12 @@ def hdf5_copy(path, kind: str, *, what: str = "input") -> Path:
     count matrix (and other 2-d array) in blocks, so no matrix is held whole. Refused in one line when the folder has
     too little room; removed when the workflow ends (:func:`jae.io.samples_files.removes_temporary_files`), or at
     exit; on an error or Ctrl-C at once."""
-    from .samples_files import check_disk, temporary_file
+    from .samples_files import check_disk, temporary_file, temporary_folder
 
     path = check_store(path, what=what, kind=kind)
     check_chunks(path, what=what)
     g = _group(path, what=what)
-    folder = Path(tempfile.gettempdir())
+    folder = temporary_folder()
     need = _tree_bytes(g) + 2**20
     check_disk(need, folder, doing=f"copying the zarr store {path.name} to an HDF5 file",
                instead="the store whole")
@@ -299,9 +298,11 @@ def log_route(path, route: str, *, what: str, need: int | None = None, budget: i
         logger.info("%s: reading the zarr store %s whole (anndata/mudata read_zarr): about %s, within the memory "
                     "budget of %s", what, Path(path).name, format_bytes(need), format_bytes(budget))
     else:
+        from .samples_files import temporary_folder
+
         logger.info("copying the zarr store %s (%s) once into a temporary HDF5 file in %s (TMPDIR moves it) to stream "
                     "it, removed afterwards; read whole (within the memory budget) it is read with read_zarr",
-                    Path(path).name, what.lstrip("."), tempfile.gettempdir())
+                    Path(path).name, what.lstrip("."), temporary_folder())
 
 
 @contextmanager
@@ -322,8 +323,10 @@ def copied_note(files) -> str:
     stores = list(dict.fromkeys(_COPIES[Path(p)].name for p in paths if p is not None and Path(p) in _COPIES))
     if not stores:
         return ""
+    from .samples_files import temporary_folder
+
     return (f", the zarr store{'s' if len(stores) > 1 else ''} {' and '.join(stores)} copied once into a temporary "
-            f"HDF5 file in {tempfile.gettempdir()} (TMPDIR moves it; removed afterwards),")
+            f"HDF5 file in {temporary_folder()} (TMPDIR moves it; removed afterwards),")
 
 
 def to_stream(path, *, what: str, kind: str, fix: str | None = None):
