@@ -64,8 +64,23 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     # --verbose: jae's debug messages, not those of every library it imports (numba, matplotlib: ~10,000 lines)
     logging.getLogger("jae").setLevel(logging.DEBUG if args.verbose else level)
+    from ..io.atomic import quiet_h5py_teardown
+
+    with quiet_h5py_teardown():  # a write that ran out of room: h5py's errors of freeing the file, once it is said
+        return _run_verb(args, writer)
+
+
+#: set when a verb's write ran out of room (:func:`jae.io.atomic.out_of_room`): HDF5, left holding a file it cannot
+#: flush, crashed the interpreter as it exited (segmentation fault, status 139 instead of 1), so :func:`run` ends it
+_OUT_OF_ROOM = threading.Event()
+
+
+def _run_verb(args, writer: bool) -> int:
+    """Run the verb ``args`` chose: its status, and for an error one line (no traceback)."""
+    from ..io.atomic import out_of_room
     from ._messages import cli_message
 
+    _OUT_OF_ROOM.clear()
     try:  # ... and says what it wrote: the others write nothing
         quiet = contextlib.nullcontext() if writer else contextlib.redirect_stdout(io.StringIO())
         with _terminate_as_interrupt(), quiet, _warnings_in_cli_words(args.verb):
@@ -87,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, KeyError, OSError) as err:  # OSError: FileNotFoundError, FileExistsError, disk full, ...
         text = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
         logging.getLogger("jae").error("%s", cli_message(str(text)))
+        if out_of_room(err) is not None or out_of_room(err.__cause__) is not None:
+            _OUT_OF_ROOM.set()
         return 1
 
 
@@ -192,18 +209,24 @@ def run() -> None:
     flushed. A normal ``sys.exit(130)`` is not enough: when the interrupt lands while torch imports
     ``torch._dynamo`` lazily (inside code that ``dataclasses`` runs from a string), CPython 3.11 still ends the
     process by SIGINT at shutdown although :func:`main` caught the interrupt, so the status depended on where
-    the interrupt landed (seen as -2 instead of 130 in CI, reproduced here about once in ten tries).
+    the interrupt landed (seen as -2 instead of 130 in CI, reproduced here about once in ten tries). After a write
+    that ran out of room it ends so too, with status 1: HDF5's own exit handler, flushing the file it could not write,
+    crashed the interpreter (status 139).
     """
     code = main()
     try:
         sys.stdout.flush()
     except BrokenPipeError:  # the reader of stdout left (see main): the interpreter's last flush would report it
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    if code == 130:
+    if _OUT_OF_ROOM.is_set():  # Python's exit handlers run (temporary files removed); HDF5's, which crashed, do not
+        import atexit
+
+        atexit._run_exitfuncs()
+    if code == 130 or _OUT_OF_ROOM.is_set():
         logging.shutdown()
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(130)
+        os._exit(code)
     sys.exit(code)
 
 

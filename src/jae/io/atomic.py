@@ -13,6 +13,7 @@ import errno
 import logging
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -26,7 +27,7 @@ from .paths import user_path
 logger = logging.getLogger(__name__)
 
 __all__ = ["atomic_files", "atomic_outputs", "atomic_path", "atomic_write", "check_not_input", "protected",
-           "written_path", "DiskFullError"]
+           "written_path", "DiskFullError", "out_of_room", "quiet_h5py_teardown"]
 
 #: the outputs of the current :func:`atomic_outputs` block still to move into place (:class:`_Block`)
 _PENDING: ContextVar["_Block | None"] = ContextVar("jae_atomic_pending", default=None)
@@ -49,12 +50,25 @@ class _Block:
 
 
 class DiskFullError(OSError):
-    """A write that ran out of disk space, said in one line naming the output and the fix."""
+    """A write that ran out of room (disk space, the user's quota, the largest file the process may write), said in
+    one line naming the output and the fix."""
+
+
+#: errors of a write that ran out of room, by errno, with the words their messages carry (h5py's name no errno)
+_NO_ROOM = {errno.ENOSPC: "No space left on device", errno.EDQUOT: "Disk quota exceeded", errno.EFBIG: "File too large"}
+
+
+def out_of_room(err: BaseException | None) -> int | None:
+    """The errno of :data:`_NO_ROOM` that ``err`` (an error of a write) says, else None."""
+    if getattr(err, "errno", None) in _NO_ROOM:
+        return err.errno
+    return next((code for code, words in _NO_ROOM.items() if words in str(err)), None)
 
 
 def _disk_full(err: BaseException, path: Path) -> DiskFullError | None:
-    """``err``, raised while writing ``path``, as a :class:`DiskFullError` when the disk ran out of space (h5py and
-    torch say so in their own words, or not at all: torch's "unexpected pos"); None for any other error."""
+    """``err``, raised while writing ``path``, as a :class:`DiskFullError` when the write ran out of room: the disk's
+    space (h5py and torch say so in their own words, or not at all: torch's "unexpected pos"), the user's quota on it,
+    or the largest file the process may write (``ulimit -f``); None for any other error."""
     if isinstance(err, DiskFullError) or not isinstance(err, (OSError, RuntimeError)):
         return None
     if getattr(err, "errno", None) in _NOT_WRITABLE:  # read-only (a squashfs image: 0 free) was "ran out of space"
@@ -63,12 +77,53 @@ def _disk_full(err: BaseException, path: Path) -> DiskFullError | None:
         free = shutil.disk_usage(path.parent).free
     except OSError:
         return None
-    said = getattr(err, "errno", None) == errno.ENOSPC or "No space left on device" in str(err)
-    if not said and free >= _LOW_SPACE:
+    said = out_of_room(err)
+    if said is None and free >= _LOW_SPACE:
         return None
+    if said == errno.EDQUOT:
+        return DiskFullError(f"your disk quota on {path.parent} ran out while {path.name} was written; nothing was "
+                             "written: free some of your space there (or ask for a larger quota) or choose another "
+                             "output path")
+    if said == errno.EFBIG:
+        import resource
+
+        from .chunked import format_bytes
+
+        limit = format_bytes(resource.getrlimit(resource.RLIMIT_FSIZE)[0])
+        return DiskFullError(f"{path.name} grew past the largest file this process may write (the shell's ulimit -f: "
+                             f"{limit}); nothing was written: raise it (ulimit -f unlimited) and run again")
     return DiskFullError(f"the disk of {path.parent} ran out of space while {path.name} was written "
                          f"({free / 2**20:.1f} MiB free); nothing was written: free some space or choose another "
                          "output path on a disk with room")
+
+
+@contextmanager
+def quiet_h5py_teardown() -> Iterator[None]:
+    """Within the block, h5py's errors of freeing the objects of a file whose write ran out of room are dropped: HDF5
+    tries to flush the file again as each is freed, and each failure was printed as a traceback of
+    ``h5py._objects.ObjectID._dealloc`` (Cython prints it through ``sys.excepthook``, then 'Exception ignored in'
+    through ``sys.unraisablehook``): 160 lines around the one line saying the disk is full."""
+    unraisable, excepthook = sys.unraisablehook, sys.excepthook
+
+    def freeing(value, tb) -> bool:
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = "" if tb is None else tb.tb_frame.f_code.co_filename
+        return "h5py" in where and out_of_room(value) is not None
+
+    def quiet_unraisable(info) -> None:
+        if not ("h5py" in str(info.object) and out_of_room(info.exc_value) is not None):
+            unraisable(info)
+
+    def quiet_excepthook(kind, value, tb) -> None:
+        if not freeing(value, tb):
+            excepthook(kind, value, tb)
+
+    sys.unraisablehook, sys.excepthook = quiet_unraisable, quiet_excepthook
+    try:
+        yield
+    finally:
+        sys.unraisablehook, sys.excepthook = unraisable, excepthook
 
 
 def _not_writable(err: BaseException, path: Path) -> bool:
@@ -81,17 +136,27 @@ def _not_writable(err: BaseException, path: Path) -> bool:
 
 
 @contextmanager
-def _said_when_disk_full(path: Path) -> Iterator[None]:
+def _said_when_disk_full(path: Path, *, restate: bool = False) -> Iterator[None]:
     """An error of writing ``path`` that ran out of disk space, raised as a :class:`DiskFullError`; one of a folder
     that cannot be written to (which a read-only disk with little free space was said to have run out of) as a
-    PermissionError naming it."""
+    PermissionError naming it; HDF5's refusal to lock the temporary (a network file system without locks) in one
+    line naming the fix. ``restate``: a :class:`DiskFullError` of a file written inside ``path`` (a set's hidden
+    staging folder, :func:`atomic_files`) said again for ``path``, which the user named."""
     try:
         yield
     except Exception as err:
+        if restate and isinstance(err, DiskFullError) and err.__cause__ is not None:
+            err = err.__cause__
         if _not_writable(err, path):
             raise PermissionError(f"the folder {path.parent} is not writable ({os.strerror(err.errno)}), so "
                                   f"{path.name} cannot be written there; nothing was written: choose a folder you can "
                                   "write to") from err
+        if isinstance(err, OSError) and "unable to lock file" in str(err):  # HDF5's lock on the new temporary
+            from .files import _reason
+
+            reason, fix = _reason(err)
+            raise OSError(f"{path.name} cannot be written in {path.parent}: {reason}; nothing was written: "
+                          f"{fix}") from err
         full = _disk_full(err, path)
         if full is None:
             raise
@@ -199,7 +264,7 @@ def atomic_path(
         warn_leftovers(path)
     tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp{path.suffix}"
     try:
-        with _said_when_disk_full(path):
+        with quiet_h5py_teardown(), _said_when_disk_full(path):
             yield tmp
             if pending is not None:  # moved into place with the other outputs of the atomic_outputs block
                 pending.temporaries.append(tmp)
@@ -372,7 +437,7 @@ def atomic_files(
     staging.mkdir()
     token = _PENDING.set(None)  # files written into the staging folder are there at once; the set moves below
     try:
-        with _said_when_disk_full(folder):
+        with _said_when_disk_full(folder, restate=True):
             yield staging
         _PENDING.reset(token)
         token = None

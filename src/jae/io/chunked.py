@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .files import _check_file, damaged
+from .files import _check_file, check_unchanged, damaged, file_state
 from .raw import RAW_GROUP
 
 __all__ = ["BackedCounts", "InMemoryCounts", "MappedCounts", "as_csr", "summed", "iter_row_blocks", "matrix_bytes", "read_ahead", "format_bytes"]
@@ -66,6 +66,15 @@ class BackedCounts:
             self.encoding = enc
             self.shape = shape
             self.nbytes = matrix_bytes(elem)
+        self._state = file_state(self.path)  # each later read checks that the file is still this one
+
+    def _open(self) -> h5py.File:
+        """The file opened again for a read; refused when it changed since it was first opened
+        (:func:`jae.io.files.check_unchanged`)."""
+        if getattr(self, "_state", None) is None:  # a subclass that opened its file its own way: from its first read
+            self._state = file_state(self.path)
+        check_unchanged(self.path, self._state, self._where())
+        return h5py.File(self.path, "r")
 
     @classmethod
     def find(cls, path, *, modality: str | None = None, layer: str | None = "counts") -> BackedCounts | None:
@@ -111,7 +120,7 @@ class BackedCounts:
         return group["layers"][self.layer]
 
     def _index(self, axis: str) -> pd.Index:
-        with h5py.File(self.path, "r") as f:
+        with self._open() as f:
             group = self._adata_group(f)
             df = (group["raw"] if axis == "var" and self.layer == RAW_GROUP else group)[axis]
             if isinstance(df, h5py.Dataset):  # anndata < 0.7: a compound dataset whose first field is the index
@@ -132,14 +141,14 @@ class BackedCounts:
         """Stored values (``n_cells * n_features`` for a dense matrix)."""
         if self.encoding == "array":
             return self.shape[0] * self.shape[1]
-        with h5py.File(self.path, "r") as f:
+        with self._open() as f:
             return int(self._matrix_elem(self._adata_group(f))["indptr"][-1])
 
     def read(self) -> sp.csr_matrix:
         """The whole matrix as CSR (in memory; for a CSC-stored matrix, which cannot be read by rows)."""
         from anndata.io import read_elem
 
-        with h5py.File(self.path, "r") as f, damaged(self.path, self._where()):
+        with self._open() as f, damaged(self.path, self._where()):
             elem = self._matrix_elem(self._adata_group(f))
             if isinstance(elem, h5py.Group) and "encoding-type" not in elem.attrs:  # anndata < 0.7's h5sparse group
                 build = sp.csr_matrix if self.encoding == "csr_matrix" else sp.csc_matrix
@@ -165,7 +174,7 @@ class BackedCounts:
                 "adata.layers['counts'] = adata.layers['counts'].tocsr() then adata.write_h5ad(...), or read() it whole"
             )
         stop = self.shape[0] if stop is None else min(stop, self.shape[0])
-        with h5py.File(self.path, "r") as f, damaged(self.path, self._where()):
+        with self._open() as f, damaged(self.path, self._where()):
             elem = self._matrix_elem(self._adata_group(f))
             if self.encoding == "array":
                 for s in range(start, stop, block_rows):

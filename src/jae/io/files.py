@@ -4,13 +4,16 @@ naming the file and the fix."""
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
 import h5py
 
-__all__ = ["check_not_mudata", "check_is_mudata", "check_is_anndata", "check_is_10x", "check_not_empty", "other_kind"]
+__all__ = ["check_not_mudata", "check_is_mudata", "check_is_anndata", "check_is_10x", "check_not_empty", "other_kind",
+           "file_state", "check_unchanged"]
 
 PathLike = str | os.PathLike
 
@@ -233,6 +236,11 @@ def _readable(path: Path, *, what: str, fmt: str):
 def _reason(err: OSError) -> tuple[str, str]:
     """Why h5py could not read a file, in a few words, and the fix."""
     text = str(err)
+    refused = re.search(r"unable to lock file, errno = (\d+), error message = '([^']*)'", text)
+    if refused and int(refused[1]) not in (errno.EAGAIN, errno.EWOULDBLOCK):  # no writer: locks do not work there
+        return (f"its file system refuses HDF5's file lock ('{refused[2]}'), as NFS and other network file systems "
+                "may", "set HDF5_USE_FILE_LOCKING=FALSE in the environment (export HDF5_USE_FILE_LOCKING=FALSE) and "
+                "run again, while no other process writes the file")
     if "unable to lock file" in text or "already open for write" in text:  # HDF5's file locking: a writer holds it
         return ("another process has it open for writing (e.g. a notebook holding it backed in 'r+' mode, or a write "
                 "still running)", "close it there or let the write finish, then run again")
@@ -253,3 +261,26 @@ def damaged(path: Path, what: str):
     except OSError as err:
         reason, fix = _reason(err)
         raise ValueError(f"{what} cannot be read: {reason}; {fix.replace('the file', f'the file {path}')}") from None
+
+
+def file_state(path: Path) -> tuple[int, int, int, int]:
+    """What tells that a file's contents changed: its device and inode (another file put in its place), its size and
+    modification time (the file written in place)."""
+    st = os.stat(path)
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def check_unchanged(path: Path, state: tuple[int, int, int, int], where: str) -> None:
+    """Refuse, in one line, to read on from ``path`` (``where``: what is read, e.g. ``"x.h5mu modality 'rna' layer
+    'counts'"``) when it was deleted, moved, replaced or written since :func:`file_state` gave ``state``: a streamed
+    read opens the file again for each pass over it, and read on from another file's counts of the same shape, or
+    failed with h5py's 'unable to open file'."""
+    try:
+        now = file_state(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path} was deleted or moved while jae was reading it ({where}); put it back and run "
+                                "again, or run on a copy that no other process changes") from None
+    if now != state:
+        raise ValueError(f"{path} changed while jae was reading it ({where}): another process replaced or wrote it "
+                         "since jae opened it; run again once nothing writes it, or on a copy that no other process "
+                         "changes")

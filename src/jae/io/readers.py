@@ -181,7 +181,7 @@ def obs_columns(path: PathLike, *, what: str = "annotation") -> list[str]:
     with its checks."""
     path = _check_file(path, what=what)
     if h5py.is_hdf5(path):
-        with h5py.File(path, "r") as f:
+        with _readable(path, what=what, fmt=".h5ad"), h5py.File(path, "r") as f:  # locked: said as read_h5ad says it
             obs = f.get("obs")
             if isinstance(obs, h5py.Group) and "column-order" in obs.attrs:
                 return [c.decode() if isinstance(c, bytes) else str(c) for c in np.atleast_1d(obs.attrs["column-order"])]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import gc
 import logging
+import os
 import shutil
 import tempfile
 import weakref
@@ -37,6 +38,7 @@ import scipy.sparse as sp
 
 from .cellranger import is_mtx
 from .chunked import cells_without_counts, format_bytes
+from .outputs import _writable
 
 __all__ = ["open_samples", "removes_temporary_files", "samples_need"]
 
@@ -125,7 +127,7 @@ def open_samples(inputs, *, memory_budget=None, what: str = "input", plan: bool 
         logger.info("%s: reading %s whole needs about %s, within the memory budget of %s", what, data,
                     format_bytes(whole), format_bytes(budget))
         return None
-    folder = Path(tempfile.gettempdir())
+    folder = temporary_folder()
     if samples is not None:
         check_disk(file_bytes, folder)
         how = "combining them one sample at a time"
@@ -144,19 +146,51 @@ def open_samples(inputs, *, memory_budget=None, what: str = "input", plan: bool 
                        samples=None if samples is None else list(samples))
 
 
+def temporary_folder() -> Path:
+    """The folder of jae's temporary files: Python's (:func:`tempfile.gettempdir`), which is ``TMPDIR`` when that is a
+    folder one can write to. Python passes over a ``TMPDIR`` that is not (missing, as a job's scratch folder not made
+    yet, or not writable) for ``/tmp`` without a word, and 'TMPDIR moves it' then misled: said once, as a warning."""
+    try:
+        folder = Path(tempfile.gettempdir())
+    except FileNotFoundError as err:  # no folder of Python's list can be written, TMPDIR's included
+        raise FileNotFoundError(f"{err}; point TMPDIR at a folder you can write to (e.g. TMPDIR=/scratch/tmp)") \
+            from None
+    asked = os.environ.get("TMPDIR")
+    if asked and asked not in _PASSED_OVER and not (os.path.isdir(asked) and _writable(Path(asked))):
+        _PASSED_OVER.add(asked)
+        why = "does not exist" if not os.path.exists(asked) else "is no folder" if not os.path.isdir(asked) else \
+            "cannot be written"
+        logger.warning("TMPDIR=%s %s, so temporary files go to %s instead (Python's fallback): create it, or point "
+                       "TMPDIR at a folder you can write to", asked, why, folder)
+    return folder
+
+
+#: the ``TMPDIR`` values :func:`temporary_folder` said were passed over
+_PASSED_OVER: set[str] = set()
+
+
 @contextmanager
 def temporary_file(prefix: str, name: str):
-    """A path ``name`` in a new folder (named ``prefix``...) of the temporary folder (``TMPDIR``), removed with its
-    folder when the workflow ends (:func:`removes_temporary_files`) or at exit, and at once when the block fails or
-    is interrupted (Ctrl-C): nothing half-written left behind."""
-    made = Path(tempfile.mkdtemp(prefix=prefix, dir=tempfile.gettempdir()))
+    """A path ``name`` in a new folder (named ``prefix``...) of the temporary folder (:func:`temporary_folder`),
+    removed with its folder when the workflow ends (:func:`removes_temporary_files`) or at exit, and at once when the
+    block fails or is interrupted (Ctrl-C): nothing half-written left behind. A write there that runs out of room is
+    said in one line naming the folder and ``TMPDIR``."""
+    from .atomic import DiskFullError, out_of_room, quiet_h5py_teardown
+
+    made = Path(tempfile.mkdtemp(prefix=prefix, dir=temporary_folder()))
     path = made / name
     _MADE[str(path)] = weakref.finalize(_Owner, shutil.rmtree, made, ignore_errors=True)
     try:
-        yield path
-    except BaseException:
+        with quiet_h5py_teardown():
+            yield path
+    except BaseException as err:
         _remove(path)
-        raise
+        code = out_of_room(err)
+        if code is None:
+            raise
+        raise DiskFullError(f"the temporary folder {made.parent} ran out of room while jae wrote its temporary {name} "
+                            f"there ({os.strerror(code)}); nothing was written: point TMPDIR at a disk with more room "
+                            "(e.g. TMPDIR=/scratch/tmp), or give a memory budget that reads the data whole") from err
 
 
 def _give_back_memory() -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import warnings
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -202,14 +201,14 @@ def hdf5_copy(path, kind: str, *, what: str = "input", read: list[str] | None = 
     ``read`` whole (None: every one), the others' ``obs`` and ``var`` alone, as :func:`read_store` reads them. Refused
     in one line when the folder has too little room; removed when the workflow ends
     (:func:`jae.io.samples_files.removes_temporary_files`), or at exit; on an error or Ctrl-C at once."""
-    from .samples_files import check_disk, temporary_file
+    from .samples_files import check_disk, temporary_file, temporary_folder
 
     path = check_store(path, what=what, kind=kind)
     check_chunks(path, what=what)
     g = _group(path, what=what)
     skip = frozenset() if kind != "MuData" or read is None else frozenset(
         f"mod/{m}/{k}" for m in g["mod"].keys() if m not in read for k in g["mod"][m].keys() if k not in ("obs", "var"))
-    folder = Path(tempfile.gettempdir())
+    folder = temporary_folder()
     need = _tree_bytes(g, skip) + 2**20
     check_disk(need, folder, doing=f"copying the zarr store {path.name} to an HDF5 file",
                instead="the store whole")
@@ -311,9 +310,11 @@ def log_route(path, route: str, *, what: str, need: int | None = None, budget: i
         logger.info("%s: reading the zarr store %s whole (anndata/mudata read_zarr): about %s, within the memory "
                     "budget of %s", what, Path(path).name, format_bytes(need), format_bytes(budget))
     else:
+        from .samples_files import temporary_folder
+
         logger.info("copying the zarr store %s (%s) once into a temporary HDF5 file in %s (TMPDIR moves it) to stream "
                     "it, removed afterwards; read whole (within the memory budget) it is read with read_zarr",
-                    Path(path).name, what.lstrip("."), tempfile.gettempdir())
+                    Path(path).name, what.lstrip("."), temporary_folder())
 
 
 @contextmanager
@@ -334,8 +335,10 @@ def copied_note(files) -> str:
     stores = list(dict.fromkeys(_COPIES[Path(p)].name for p in paths if p is not None and Path(p) in _COPIES))
     if not stores:
         return ""
+    from .samples_files import temporary_folder
+
     return (f", the zarr store{'s' if len(stores) > 1 else ''} {' and '.join(stores)} copied once into a temporary "
-            f"HDF5 file in {tempfile.gettempdir()} (TMPDIR moves it; removed afterwards),")
+            f"HDF5 file in {temporary_folder()} (TMPDIR moves it; removed afterwards),")
 
 
 def to_stream(path, *, what: str, kind: str, fix: str | None = None, pair: tuple | None = None):
