@@ -50,7 +50,7 @@ def test_a_copy_that_fills_tmpdir_names_it_and_leaves_nothing(store, tmp_path, m
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     before = made_files()
 
-    def full(src, dst):
+    def full(src, dst, *args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(zarr_stores, "_copy_group", full)
