@@ -304,10 +304,10 @@ def test_predict_help_states_the_libraries_adt_panel_limit(monkeypatch):
     """The help said 'up to 500 other names ADT' in its own words: it now takes the rule's constant."""
     import argparse
 
-    import jae.io.modality
+    import jae.io.kinds
     from jae.cli import build_parser
 
-    monkeypatch.setattr(jae.io.modality, "MAX_ADT_FEATURES", 321)  # the help follows the library's rule
+    monkeypatch.setattr(jae.io.kinds, "MAX_ADT_FEATURES", 321)  # the library's rule (jae.io.modality)
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     for dest in ("source_kind", "target_kind"):
         action = next(a for a in sub.choices["predict"]._actions if a.dest == dest)

@@ -6,23 +6,29 @@ competition.
 
 from __future__ import annotations
 
+from ._lazy import lazy_names as _lazy_names
+
 __version__ = "0.1.0"
 
 # No handler of jae's own (not even a NullHandler): without any logging configuration, Python's last-resort handler
 # shows jae's warnings on stderr, as scanpy shows its own, and hides informational lines; an application's logging
 # configuration (the CLI's, or logging.basicConfig in a notebook) takes over the moment it exists.
 
-from . import datasets, io, preprocess  # noqa: E402
-from .config import JAEConfig  # noqa: E402
-from .datasets import simulate  # noqa: E402
-from .evaluation.run import evaluate  # noqa: E402
-from .io import (combine_samples, count_fragments, read_competition, read_h5mu, read_10x_h5, read_10x_mtx,  # noqa: E402
-                 remap_peaks)
-from .joint import JAE  # noqa: E402
-from .imputation.run import impute  # noqa: E402
-from .preprocess import Preprocessor  # noqa: E402
-from .workflows import embed_files, evaluate_files, fit_files, map_files, predict_files, run_demo  # noqa: E402
-from .prediction import ModalityPredictor, PredictConfig, predict  # noqa: E402
+#: Every public name -> the module holding it, imported when the name is first read (jae._lazy): ``import jae`` and
+#: ``jae --help`` do not pay for torch, anndata and numba (2-7 s) until a name needs them. A name equal to its
+#: module is that subpackage (``jae.metrics.evaluate_embedding(...)`` works after ``import jae``); the functions
+#: of subpackages are at the top level as scanpy users expect (``jae.simulate(...)``, ``jae.svd_baseline(...)``).
+_NAMES = {
+    "datasets": "datasets", "io": "io", "preprocess": "preprocess", "workflows": "workflows", "metrics": "metrics",
+    "baseline": "baseline", "report": "report", "prediction": "prediction",
+    "JAE": "joint", "JAEConfig": "config", "Preprocessor": "preprocess", "evaluate": "evaluation.run",
+    "impute": "imputation.run", "simulate": "datasets", "svd_baseline": "baseline",
+    "read_competition": "io", "read_h5mu": "io", "read_10x_h5": "io", "read_10x_mtx": "io", "combine_samples": "io",
+    "count_fragments": "io", "remap_peaks": "io",
+    "predict": "prediction", "ModalityPredictor": "prediction", "PredictConfig": "prediction",
+    "fit_files": "workflows", "map_files": "workflows", "embed_files": "workflows", "predict_files": "workflows",
+    "evaluate_files": "workflows", "run_demo": "workflows",
+}
 
 __all__ = [
     "__version__", "datasets", "io", "preprocess", "JAE", "JAEConfig", "Preprocessor", "evaluate",
@@ -33,22 +39,4 @@ __all__ = [
     "metrics", "baseline", "report", "prediction", "simulate", "svd_baseline",
 ]
 
-#: Subpackages imported on first use (``jae.metrics.evaluate_embedding(...)`` works after ``import jae``), so
-#: ``import jae`` and the CLI do not pay for the metrics (their numba kernels, torch's distances) and matplotlib until needed.
-_LAZY = ("metrics", "baseline", "report", "prediction")
-#: Functions of those subpackages at the top level, as scanpy users expect (``jae.svd_baseline(...)``), imported on
-#: first use like their subpackage: name -> subpackage.
-_LAZY_FUNCTIONS = {"svd_baseline": "baseline"}
-
-
-def __getattr__(name: str):
-    if name in _LAZY or name in _LAZY_FUNCTIONS:
-        import importlib
-
-        module = importlib.import_module(f".{_LAZY_FUNCTIONS.get(name, name)}", __name__)
-        return module if name in _LAZY else getattr(module, name)
-    raise AttributeError(f"module 'jae' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_FUNCTIONS))
+__getattr__, __dir__ = _lazy_names(__name__, _NAMES)

@@ -52,22 +52,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.quiet and args.verbose:  # else -v's debug messages were logged although -q promises warnings only
         parser.error("-q/--quiet (warnings only) and -v/--verbose (debug messages) contradict each other: give one")
-    from ..train.distributed import is_writer
-
-    writer = is_writer(strict=False)  # a RANK that is no number: refused in one line by the verb
-    if not writer:  # under torchrun process 0 alone logs progress and shows bars: the others' would repeat them
-        args.quiet, args.verbose = True, False  # -v too: it set their jae logger to DEBUG after -q
-    level = logging.WARNING if args.quiet else logging.INFO
-    # other libraries' info lines only with --verbose (anndata's "... storing 'feature_types' as categorical" at
-    # each write of a text column): the verbs' lines are jae's own
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
-    # --verbose: jae's debug messages, not those of every library it imports (numba, matplotlib: ~10,000 lines)
-    logging.getLogger("jae").setLevel(logging.DEBUG if args.verbose else level)
+    configured = _log_levels(args)
     from ..io.atomic import quiet_h5py_teardown
 
     with quiet_h5py_teardown():  # a write that ran out of room: h5py's errors of freeing the file, once it is said
-        return _run_verb(args, writer)
+        return _run_verb(args, configured)
 
 
 #: set when a verb's write ran out of room (:func:`jae.io.atomic.out_of_room`): HDF5, left holding a file it cannot
@@ -75,13 +64,21 @@ def main(argv: list[str] | None = None) -> int:
 _OUT_OF_ROOM = threading.Event()
 
 
-def _run_verb(args, writer: bool) -> int:
-    """Run the verb ``args`` chose: its status, and for an error one line (no traceback)."""
+def _run_verb(args, configured: bool) -> int:
+    """Run the verb ``args`` chose: its status, and for an error one line (no traceback). ``configured``: whether
+    :func:`_log_levels` configured Python's logging."""
     from ..io.atomic import out_of_room
     from ._messages import cli_message
 
     _OUT_OF_ROOM.clear()
     try:  # ... and says what it wrote: the others write nothing
+        # inside: torch is imported here first, and Ctrl-C while it imports is said in one line as in the verb
+        from ..train.distributed import is_writer
+
+        writer = is_writer(strict=False)  # a RANK that is no number: refused in one line by the verb
+        if not writer:  # under torchrun process 0 alone logs progress and shows bars: the others' would repeat them
+            args.quiet, args.verbose = True, False  # -v too: it set their jae logger to DEBUG after -q
+            _log_levels(args, configured)
         quiet = contextlib.nullcontext() if writer else contextlib.redirect_stdout(io.StringIO())
         with _terminate_as_interrupt(), quiet, _warnings_in_cli_words(args.verb):
             _check_launch()
@@ -96,15 +93,42 @@ def _run_verb(args, writer: bool) -> int:
                                        "kept)")
         return 128 + signal.SIGTERM
     except KeyboardInterrupt:
-        # outputs are written to temporary names and moved into place, so nothing half-written is left
-        logging.getLogger("jae").error("interrupted; no output was written (an earlier, complete output is kept)")
-        return 130
+        return _interrupted()
     except (ValueError, KeyError, OSError) as err:  # OSError: FileNotFoundError, FileExistsError, disk full, ...
         text = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
         logging.getLogger("jae").error("%s", cli_message(str(text)))
         if out_of_room(err) is not None or out_of_room(err.__cause__) is not None:
             _OUT_OF_ROOM.set()
         return 1
+
+
+_FORMAT = {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s", "datefmt": "%H:%M:%S"}
+
+
+def _log_levels(args: argparse.Namespace, configured: bool | None = None) -> bool:
+    """Set the log levels of ``-q`` / ``-v``, configuring Python's logging where nothing has (True then), as soon as
+    the flags are parsed: before torch imports, so that an interruption then is logged like any other. ``configured``:
+    the answer of the first call, for the second (a torchrun process other than 0 made quiet)."""
+    level = logging.WARNING if args.quiet else logging.INFO
+    # other libraries' info lines only with --verbose (anndata's "... storing 'feature_types' as categorical" at
+    # each write of a text column): the verbs' lines are jae's own
+    root = logging.INFO if args.verbose else logging.WARNING
+    if configured is None:
+        configured = not logging.getLogger().handlers
+        logging.basicConfig(level=root, **_FORMAT)
+    elif configured:
+        logging.getLogger().setLevel(root)
+    # --verbose: jae's debug messages, not those of every library it imports (numba, matplotlib: ~10,000 lines)
+    logging.getLogger("jae").setLevel(logging.DEBUG if args.verbose else level)
+    return configured
+
+
+def _interrupted() -> int:
+    """Ctrl-C's one line and status (130), wherever it landed: in a verb, or while jae was still importing."""
+    logging.basicConfig(**_FORMAT)  # an interruption before main set logging up: the same line (else nothing)
+    # outputs are written to temporary names and moved into place, so nothing half-written is left
+    logging.getLogger("jae").error("interrupted; no output was written (an earlier, complete output is kept)")
+    return 130
 
 
 #: The input flags of the verbs reading paired data (jae.cli._inputs), by a data file's ending.
@@ -203,7 +227,9 @@ def _terminate_as_interrupt():
 
 
 def run() -> None:
-    """Console entry point (``jae`` and ``python -m jae``): :func:`main`, then exit with its status.
+    """Console entry point (``jae`` and ``python -m jae``): :func:`main`, then exit with its status. ``import jae``
+    imports nothing heavy (:mod:`jae._lazy`), so a Ctrl-C at any moment of startup lands here or in :func:`main`
+    and is said in one line, with status 130, where it printed a traceback while ``import jae`` imported torch.
 
     After Ctrl-C the process ends with ``os._exit(130)`` once the interrupt has been handled and the streams
     flushed. A normal ``sys.exit(130)`` is not enough: when the interrupt lands while torch imports
@@ -213,7 +239,10 @@ def run() -> None:
     that ran out of room it ends so too, with status 1: HDF5's own exit handler, flushing the file it could not write,
     crashed the interpreter (status 139).
     """
-    code = main()
+    try:
+        code = main()
+    except KeyboardInterrupt:  # while the parser's modules imported, before main's own handling: the same line
+        code = _interrupted()
     try:
         sys.stdout.flush()
     except BrokenPipeError:  # the reader of stdout left (see main): the interpreter's last flush would report it

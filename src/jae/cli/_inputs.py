@@ -58,7 +58,7 @@ def pseudotime_keys(values: list[str] | None) -> list[str] | None:
 
 
 def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True) -> None:
-    from ..io.modality import MAX_ADT_FEATURES
+    from ..io.kinds import MAX_ADT_FEATURES
 
     g = parser.add_argument_group("input (one of: --mod1/--mod2, --h5mu, --10x, --h5ad)")
     g.add_argument("--mod1", type=path_arg, metavar="FILE", help="competition layout: GEX .h5ad (raw counts in layers['counts']) "

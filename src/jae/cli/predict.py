@@ -8,7 +8,7 @@ from ._inputs import Given, path_arg, whole_number
 
 
 def add_parser(sub) -> None:
-    from ..io.modality import MAX_ADT_FEATURES
+    from ..io.kinds import MAX_ADT_FEATURES
     from ..prediction import PredictConfig
 
     defaults = PredictConfig()

@@ -3,24 +3,22 @@ validation."""
 
 from __future__ import annotations
 
-from .inputs import InputFiles
-from .fragments import count_fragments
-from .modality import KINDS, MOD_NAMES, detect_kind, normalize_kind
-from .paired import PairedCounts, check_batches, get_annotation, get_paired
-from .mosaic_files import MosaicFiles, open_mosaic_h5mu
-from .h5mu_files import open_h5mu
-from .paired_files import PairedFiles, open_competition
-from .plan import plan_input
-from .rna_files import RnaFiles, open_rna
-from .single import split_anndata, to_mudata
-from .annotations import join_annotations
-from .cellranger import read_10x_h5, read_10x_mtx
-from .readers import make_mudata, read_competition, read_h5ad, read_h5mu, read_obs
-from .paired_h5ad import read_paired_h5ad
-from .peaks import remap_peaks
-from .samples import combine_samples
-from .validate import check_fit_annotations, validate_counts
-from .write import write_atomic, write_embedding_h5ad
+from .._lazy import lazy_names as _lazy_names
+
+#: Each name -> its module, imported when the name is first read (jae._lazy): the CLI's help and the readers of
+#: one format do not pay for every reader's dependencies (anndata, mudata, torch).
+_NAMES = {
+    "InputFiles": "inputs", "count_fragments": "fragments", "KINDS": "modality", "MOD_NAMES": "modality",
+    "detect_kind": "modality", "normalize_kind": "modality", "PairedCounts": "paired", "check_batches": "paired",
+    "get_annotation": "paired", "get_paired": "paired", "MosaicFiles": "mosaic_files",
+    "open_mosaic_h5mu": "mosaic_files", "open_h5mu": "h5mu_files", "PairedFiles": "paired_files",
+    "open_competition": "paired_files", "plan_input": "plan", "RnaFiles": "rna_files", "open_rna": "rna_files",
+    "split_anndata": "single", "to_mudata": "single", "join_annotations": "annotations", "read_10x_h5": "cellranger",
+    "read_10x_mtx": "cellranger", "make_mudata": "readers", "read_competition": "readers", "read_h5ad": "readers",
+    "read_h5mu": "readers", "read_obs": "readers", "read_paired_h5ad": "paired_h5ad", "remap_peaks": "peaks",
+    "combine_samples": "samples", "check_fit_annotations": "validate", "validate_counts": "validate",
+    "write_atomic": "write", "write_embedding_h5ad": "write",
+}
 
 __all__ = [
     "InputFiles",
@@ -59,3 +57,6 @@ __all__ = [
     "write_atomic",
     "write_embedding_h5ad",
 ]
+
+__getattr__, __dir__ = _lazy_names(__name__, _NAMES)
+del annotations  # __future__'s feature, bound above by its import: jae.io.annotations is the submodule

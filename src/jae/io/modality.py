@@ -5,24 +5,18 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from .features import examples
+from .kinds import KINDS, MAX_ADT_FEATURES, MOD_NAMES, Kind
 
 __all__ = ["Kind", "KINDS", "MOD_NAMES", "detect_kind", "feature_kinds", "normalize_kind", "kind_from_names", "pair_from_names",
            "modality_kinds", "MAX_ADT_FEATURES", "content_kind", "describe_types", "typed_as",
            "HASHTAG_NAMES", "is_hashtags", "hashtag_modalities", "held_types"]
 
 logger = logging.getLogger(__name__)
-
-Kind = Literal["GEX", "ATAC", "ADT"]
-KINDS: tuple[str, ...] = ("GEX", "ATAC", "ADT")
-
-#: Short MuData modality names, the scverse convention.
-MOD_NAMES: dict[str, str] = {"GEX": "rna", "ATAC": "atac", "ADT": "prot"}
 
 # Spellings seen in the competition files, Cell Ranger (ARC) and MuData objects.
 _ALIASES: dict[str, str] = {
@@ -144,9 +138,6 @@ def detect_kind(adata, *, name: str | None = None, where: str | None = None) -> 
 #: A peak's name: a contig and two coordinates, as Cell Ranger ARC ('chr1:100-200'), the competition ('chr1-100-200')
 #: and SNARE-seq ('chr1_100_200') write them.
 _PEAK_NAME = re.compile(r"^[A-Za-z0-9.]+(?:[:_-])\d+[_-]\d+$")
-#: Most features a second modality without peak names may have to be read as proteins: antibody panels hold tens to
-#: a few hundred antibodies (TotalSeq universal cocktails about 130-280), a peak matrix tens of thousands of peaks.
-MAX_ADT_FEATURES = 500
 
 
 def kind_from_names(var_names) -> str | None:

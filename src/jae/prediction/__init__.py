@@ -7,7 +7,12 @@ baselines in :mod:`jae.prediction.baselines` and the target conventions in :mod:
 
 from __future__ import annotations
 
-from .api import METHODS, ModalityPredictor, predict
-from .config import PredictConfig
+from .._lazy import lazy_names as _lazy_names
+
+#: Each name -> its module, imported when first read (jae._lazy): PredictConfig's defaults (in jae predict's help)
+#: without torch.
+_NAMES = {"METHODS": "api", "ModalityPredictor": "api", "predict": "api", "PredictConfig": "config"}
 
 __all__ = ["METHODS", "ModalityPredictor", "PredictConfig", "predict"]
+
+__getattr__, __dir__ = _lazy_names(__name__, _NAMES)
