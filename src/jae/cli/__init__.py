@@ -82,6 +82,9 @@ def _run_verb(args, configured: bool) -> int:
         quiet = contextlib.nullcontext() if writer else contextlib.redirect_stdout(io.StringIO())
         with _terminate_as_interrupt(), quiet, _warnings_in_cli_words(args.verb):
             _check_launch()
+            from .._threads import limit_process_threads
+
+            limit_process_threads()  # a Slurm job's or container's CPUs, not the host's: torch counts every core
             code = int(args.func(args) or 0)
             if STOP_REQUESTED.is_set():  # SIGTERM's exception dropped where Python could not raise it: said as one
                 raise _Terminated()

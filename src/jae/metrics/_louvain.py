@@ -18,7 +18,6 @@ The arithmetic of the gain follows the same operation order, so ties resolve the
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._compiled import compiled
+from .._threads import usable_cpus
 from ._mt19937 import _mt_integer, _mt_seed
 
 __all__ = ["louvain_membership", "louvain_memberships"]
@@ -382,7 +382,8 @@ def louvain_memberships(
     resolutions
         Resolutions to cluster at.
     n_jobs
-        Threads (the compiled loops release the GIL); default: ``NUMBA_NUM_THREADS`` or the usable CPU count.
+        Threads (the compiled loops release the GIL); default: the usable CPUs (:func:`jae._threads.usable_cpus`:
+        ``NUMBA_NUM_THREADS`` or the CPU affinity, at most a Slurm job's or a CPU quota's).
 
     Returns
     -------
@@ -390,7 +391,7 @@ def louvain_memberships(
     """
     graph = _prepare(adjacency, weighted)
     if n_jobs is None:
-        n_jobs = int(os.environ.get("NUMBA_NUM_THREADS", 0)) or len(os.sched_getaffinity(0))
+        n_jobs = usable_cpus()
     n_jobs = max(1, min(int(n_jobs), len(resolutions)))
     if n_jobs == 1:
         return [_run(graph, r, seed) for r in resolutions]

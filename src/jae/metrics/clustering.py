@@ -99,7 +99,8 @@ def nmi(
     device
         Torch device for the kNN search.
     n_jobs
-        Threads clustering the resolutions in parallel (default: ``NUMBA_NUM_THREADS`` or all usable CPUs).
+        Threads clustering the resolutions in parallel (default: all usable CPUs: ``NUMBA_NUM_THREADS`` or the CPU
+        affinity, at most a Slurm job's ``SLURM_CPUS_PER_TASK`` and a container's CPU quota).
 
     Returns
     -------
