@@ -1,13 +1,15 @@
 """Words for messages and logs: one way to put a count before a noun, one to write a measure beside its threshold,
 one to name a value given in place of a column's name, one to shorten a long list of names, and one to list the
-columns of a frame where a named one is missing, those close to the name first."""
+columns of a frame where a named one is missing, those close to the name first; and one line showing a dataclass
+that holds arrays (:func:`fields_line`)."""
 
 from __future__ import annotations
 
 import difflib
 from typing import Literal
 
-__all__ = ["count", "apart", "not_a_key", "with_article", "first_names", "close_names", "did_you_mean", "columns_near"]
+__all__ = ["count", "apart", "not_a_key", "with_article", "first_names", "close_names", "did_you_mean", "columns_near",
+           "fields_line"]
 
 
 def count(n: int, one: str, many: str | None = None) -> str:
@@ -97,3 +99,22 @@ def not_a_key(value, name: str) -> str:
         return text
     kind = "numpy array" if type(value).__name__ == "ndarray" else type(value).__name__
     return with_article(kind) + (f" of {count(len(value), 'value')}" if hasattr(value, "__len__") else "")
+
+
+def fields_line(obj) -> str:
+    """A dataclass ``obj`` in one line for its repr: each field's value, an array as its dtype and shape
+    (``centroids=<float32 6x50>``), a float to 4 significant digits, a list or tuple of over 5 items by its first ones.
+    The dataclass's own repr printed every array whole: ``model.calibration`` in a notebook was 100 lines of numbers."""
+    from dataclasses import fields
+
+    def shown(value) -> str:
+        if hasattr(value, "shape") and hasattr(value, "dtype"):
+            return f"<{value.dtype} {'x'.join(str(n) for n in value.shape) or 'scalar'}>"
+        if isinstance(value, float):
+            return f"{value:.4g}"
+        if isinstance(value, (list, tuple)) and len(value) > 5:
+            return f"[{first_names((repr(v) for v in value), rest='in all')}]"
+        return repr(value)
+
+    shown_fields = (f"{f.name}={shown(getattr(obj, f.name))}" for f in fields(obj) if f.repr)
+    return f"{type(obj).__name__}({', '.join(shown_fields)})"

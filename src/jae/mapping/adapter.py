@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._words import fields_line
 from .batches import batch_names
 
 __all__ = ["QueryAdapter", "held_out_scale_of"]
@@ -48,6 +49,9 @@ class QueryAdapter:
     scale: np.ndarray | None = None
     scaled_shift: np.ndarray | None = None
     unscaled: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:  # the dataclass's printed every array: a mapped model's adapter, its shifts whole
+        return fields_line(self)
 
     @property
     def shifts_embedding(self) -> bool:

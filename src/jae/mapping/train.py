@@ -81,7 +81,8 @@ def _shift_bar(steps: int, progress_bar: bool):
 
     from ..train.distributed import draws_bar  # under torchrun every process maps; process 0 alone draws the bar
 
-    return tqdm(total=steps, desc="mapping query", unit="step", disable=not (steps and draws_bar(progress_bar)))
+    return tqdm(total=steps, desc="mapping query", unit="step", disable=not (steps and draws_bar(progress_bar)),
+                leave=False)  # gone once done, as fit's and evaluate's
 
 
 def _train_shifts(model, X: np.ndarray, codes: np.ndarray, n_new: int, *, epochs: int, seed: int,

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .._words import fields_line
 from .temperature import (
     TEMPERATURE_PRIOR_SD, _softmax_at, calibration_error_floor, expected_calibration_error, fit_temperature,
 )
@@ -129,6 +130,9 @@ class LabelCalibration:
     head_threshold_other_alone: float = float("nan")
     far_threshold_rna_alone: float = float("nan")
     far_threshold_other_alone: float = float("nan")
+
+    def __repr__(self) -> str:  # the dataclass's printed every array: model.calibration was 100 lines of centroids
+        return fields_line(self)
 
     @classmethod
     def fit(

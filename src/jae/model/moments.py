@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._words import fields_line
+
 __all__ = ["FeatureMoments", "RIDGE"]
 
 #: Ridge added to covariance diagonals before solving, as a share of the mean variance: keeps the solves defined
@@ -43,6 +45,9 @@ class FeatureMoments:
 
     mean: np.ndarray
     cov: np.ndarray
+
+    def __repr__(self) -> str:  # the dataclass's printed every array: model.moments was 60 lines
+        return fields_line(self)
 
     @classmethod
     def fit(cls, X: np.ndarray, rows: np.ndarray | None = None, *, chunk: int = 65536) -> "FeatureMoments":

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._words import apart
+from .._words import apart, fields_line
 from .voters import MAX_VOTERS
 
 __all__ = ["Readout", "softmax", "principal_axes", "axes_carry", "fit_principal_axes", "between_type_variance"]
@@ -247,6 +247,9 @@ class Readout:
     cycle_keep: np.ndarray | None = None
     type_coef: np.ndarray | None = None
     type_intercept: np.ndarray | None = None
+
+    def __repr__(self) -> str:  # the dataclass's printed every array: model.readout was 160 lines
+        return fields_line(self)
 
     @classmethod
     def fit(

@@ -30,6 +30,7 @@ import numpy as np
 
 from .._compiled import compiled
 from .._threads import compute_threads
+from .._words import fields_line
 
 logger = logging.getLogger(__name__)
 
@@ -224,6 +225,9 @@ class Voters:
     features: np.ndarray
     codes: np.ndarray
 
+    def __repr__(self) -> str:  # the dataclass's printed every array: model.voters was 30 lines
+        return fields_line(self)
+
     @classmethod
     def sample(cls, X: np.ndarray, codes: np.ndarray, *, seed: int, max_voters: int = MAX_VOTERS,
                rows: np.ndarray | None = None) -> "Voters":
@@ -285,7 +289,7 @@ def _picked(n: int, most: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, most, replace=False))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # Voters' one-line repr, not the dataclass's
 class CalibrationCells(Voters):
     """The held-out reference cells the label calibration is fitted on (the pretraining's early-stopping split, never
     voters): input features and label codes, a seeded sample of at most :data:`MAX_CALIBRATION_CELLS`. Kept with the

@@ -464,7 +464,9 @@ def preprocess(
     total = 2 * n_blocks + sum((SVD_N_ITER + 1) * (1 + fold_count(sampled)) for k in kinds if k != "ADT")
     from ..train.distributed import is_writer  # under torchrun, process 0 alone draws the bar (as training's)
 
-    with tqdm(total=total, disable=not progress_bar or bars_off() or not is_writer(), desc="preprocessing", unit="step") as bar:
+    # leave=False: gone once done, as training's and evaluate's (a finished fit left this bar alone on screen)
+    with tqdm(total=total, disable=not progress_bar or bars_off() or not is_writer(), desc="preprocessing", unit="step",
+              leave=False) as bar:
         bases, depth = _fit_bases(
             sources, kinds, names=names, n_components=n_components, seed=seed, svd_fit_cells=svd_fit_cells,
             cell_cycle=scorer, tick=bar.update, hint=None if checked else _PREPROCESS_HINT,
