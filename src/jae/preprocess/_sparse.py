@@ -25,7 +25,7 @@ import scipy.sparse as sp
 from .._compiled import compiled
 from .._threads import numba_threads
 
-__all__ = ["csr_dense", "csr_t_dense_add", "tiled", "TiledCSR", "FEATURE_TILE"]
+__all__ = ["csr_dense", "csr_t_dense_add", "tiled", "tiled_rows", "TiledCSR", "FEATURE_TILE"]
 
 #: Features per tile: a tile of a float32 ``Q`` with 110 columns is about 0.9 MB.
 FEATURE_TILE = 2048
@@ -107,6 +107,14 @@ def tiled(B, *, tile: int = FEATURE_TILE) -> TiledCSR:
     n_tiles = max(1, -(-B.shape[1] // tile))
     starts = _tile_starts(B.indptr, B.indices, n_tiles, tile)
     return TiledCSR(B.indices, np.asarray(B.data, dtype=np.float32), starts, tuple(B.shape), tile)
+
+
+def tiled_rows(T: TiledCSR, mask: np.ndarray) -> TiledCSR:
+    """The rows of ``T`` where ``mask`` (``(rows,)`` bool) is True, as a :class:`TiledCSR` sharing ``T``'s indices and
+    data (only the row starts are copied): the same products, bit for bit, as ``tiled(B[mask])`` of ``T``'s CSR
+    ``B``, without copying its stored values nor finding the tiles again (the held-out folds' SVD passes)."""
+    starts = np.ascontiguousarray(T.starts[:, np.asarray(mask, dtype=bool)])
+    return TiledCSR(T.indices, T.data, starts, (starts.shape[1], T.shape[1]), T.tile)
 
 
 def _prepare(B, n_features: int, tile: int) -> TiledCSR:

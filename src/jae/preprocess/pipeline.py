@@ -158,11 +158,12 @@ def _fit_bases(
         products = [tiled(p) for p in pieces]  # tiled once for the SVD's 2 (n_iter + 1) products
         basis = fit_svd_streaming(lambda: iter(products), n_features=src.shape[1], n_components=n_components,
                                   seed=seed, n_iter=SVD_N_ITER, on_pass=tick)
-        products.clear()
-        # per component, how much less a cell outside the fit spreads along it (new samples mapped onto the model)
-        scale = held_out_scale(pieces, n_features=src.shape[1], n_components=basis.n_components, seed=seed,
+        # per component, how much less a cell outside the fit spreads along it (new samples mapped onto the model);
+        # its folds read the tiled blocks' rows, not copies
+        scale = held_out_scale(products, n_features=src.shape[1], n_components=basis.n_components, seed=seed,
                                n_iter=SVD_N_ITER, on_pass=tick)
         bases.append(replace(basis, held_out_scale=scale))
+        products.clear()
         pieces.clear()  # the sample's blocks are freed before the next modality is read
     return bases, depth
 
