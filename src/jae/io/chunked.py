@@ -137,7 +137,7 @@ class BackedCounts:
 
     def read(self) -> sp.csr_matrix:
         """The whole matrix as CSR (in memory; for a CSC-stored matrix, which cannot be read by rows)."""
-        from anndata.io import read_elem
+        from .elems import read_elem
 
         with h5py.File(self.path, "r") as f, damaged(self.path, self._where()):
             elem = self._matrix_elem(self._adata_group(f))
