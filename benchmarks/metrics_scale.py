@@ -154,7 +154,8 @@ def _first_batch_cells(mod1) -> int | None:
     """The cells of ``mod1``'s first batch (what :func:`ccsample` reads and keys its run by); None without obs 'batch'."""
     import h5py
     import numpy as np
-    from anndata.io import read_elem
+
+    from jae.io.elems import read_elem
 
     with h5py.File(mod1, "r") as f:
         if "batch" not in f["obs"]:
@@ -168,9 +169,9 @@ def ccsample(args) -> dict:
     import h5py
     import numpy as np
     import scipy.sparse as sp
-    from anndata.io import read_elem
 
     from jae.io.chunked import BackedCounts
+    from jae.io.elems import read_elem
     from jae.metrics import variance_explained
     from jae.preprocess import log_normalize, score_cell_cycle
 

@@ -38,10 +38,10 @@ def build(work: Path, args) -> dict:
     import subprocess
 
     import h5py
-    from anndata.io import write_elem
 
     import jae
     from jae.io.chunked import BackedCounts
+    from jae.io.elems import write_elem
 
     work.mkdir(parents=True, exist_ok=True)
     sim, query = work / "sim.h5mu", work / "query_own_peaks.h5mu"

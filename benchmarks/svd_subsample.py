@@ -70,9 +70,9 @@ def main(argv: list[str] | None = None) -> int:
 
     import h5py
     import scipy.sparse as sp
-    from anndata.io import read_elem
 
     from jae.io.chunked import BackedCounts
+    from jae.io.elems import read_elem
     from jae.metrics import cell_cycle_reference, evaluate_embedding
     from jae.preprocess import log_normalize
     from jae.preprocess.streaming import fit_svd_streaming, project_blocks

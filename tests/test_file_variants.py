@@ -83,8 +83,9 @@ def test_an_h5mu_with_counts_in_raw_reads_the_same_in_memory_and_streamed(sim, t
 def test_h5mu_obs_columns_keep_the_file_dtypes_in_memory_as_streamed(sim, tmp_path):
     """Whole-number floats stay floats (MuData's reader makes them int64, or Int64 with missing values), so batch and
     cell-type names are the same ('1.0') read whole and streamed."""
-    from anndata.io import read_elem
     import h5py
+
+    from jae.io.elems import read_elem
 
     from jae.io import open_h5mu
 
@@ -373,9 +374,9 @@ def test_an_h5mu_copy_written_by_embed_keeps_the_users_obs_dtypes(sim, tmp_path)
     """jae embed --out x.h5mu writes the input "as stored" plus X_jae: MuData's reader turned whole-number floats into
     int64 (Int64 with missing values) in that copy."""
     import h5py
-    from anndata.io import read_elem
 
     from jae import JAE, JAEConfig, embed_files
+    from jae.io.elems import read_elem
 
     n = sim.n_obs
     obs = sim.obs.assign(size=np.arange(n) % 4 + 1.0, donor=pd.Series(np.arange(n) % 3 + 1.0).where(

@@ -141,7 +141,8 @@ def test_the_copy_holds_the_file_read_whole(tmp_path, scratch, form):
 def _stored(path):
     """The global obs and each modality of an .h5mu, as stored."""
     import h5py
-    from anndata.io import read_elem
+
+    from jae.io.elems import read_elem
 
     with h5py.File(path, "r") as f:
         return {"obs": read_elem(f["obs"]), **{m: read_elem(f["mod"][m]) for m in f["mod"]}}

@@ -29,6 +29,11 @@ def write_store(data, path, version: int):
     """``data`` written as a zarr store of format ``version`` (2 or 3), as anndata and mudata write one."""
     import warnings
 
+    if not hasattr(ad, "settings"):  # anndata 0.10: format 2 only, no settings
+        if version != 2:
+            pytest.skip("anndata 0.10 writes zarr stores of format 2 only")
+        data.write_zarr(path)
+        return path
     with ad.settings.override(zarr_write_format=version), warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # anndata's notices of its next defaults (v3, sharding)
         data.write_zarr(path)

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import zarr
-from anndata.io import write_elem
 
 import jae
+from jae.io.elems import write_elem
 
 
 def _store(path, X):

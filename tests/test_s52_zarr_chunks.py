@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import zarr
-from anndata.io import write_elem
 
 import jae
 from jae.cli import main
 from jae.io import InputFiles
+from jae.io.elems import write_elem
 from test_s51_zarr_read import fingerprint, write_store
 
 #: (zarr format, sharded) of each store written, and the file of its X/data's third chunk (or first shard)

@@ -181,7 +181,7 @@ def _mudata_embedding(path: Path, key: str = "X_jae") -> tuple[pd.Index, np.ndar
     """``(cells, obsm[key])`` of a MuData file (None for any other file; one line naming its embeddings when it has
     no ``key``)."""
     import h5py
-    from anndata.io import read_elem
+    from ..io.elems import read_elem
 
     try:
         with h5py.File(path, "r") as f:
@@ -213,7 +213,7 @@ def _files_obsm(files, key: str) -> np.ndarray:
     """``obsm[key]`` of lazily opened files (an ``.h5mu``'s global obsm, else a modality's or an ``.h5ad``'s), read
     alone, in the files' cell order."""
     import h5py
-    from anndata.io import read_elem
+    from ..io.elems import read_elem
 
     available = set()
     for c in files.counts:

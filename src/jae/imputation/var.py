@@ -62,7 +62,7 @@ def _file_var(counts) -> pd.DataFrame | None:
     if getattr(counts, "var", None) is not None:
         return counts.var.copy()
     import h5py
-    from anndata.io import read_elem
+    from ..io.elems import read_elem
 
     from ..io.raw import RAW_GROUP
 

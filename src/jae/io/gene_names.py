@@ -77,7 +77,7 @@ def stored_name_columns(path, *, modality: str | None = None, raw: bool = False)
 
 def _stored_columns(path, modality: str | None, raw: bool, *, every: bool) -> list[pd.Index]:
     import h5py
-    from anndata.io import read_elem
+    from .elems import read_elem
 
     with h5py.File(path, "r") as f:
         group = f["mod"][modality] if modality is not None else f

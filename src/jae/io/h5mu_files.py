@@ -11,10 +11,10 @@ from pathlib import Path
 
 import h5py
 import pandas as pd
-from anndata.io import read_elem
 
 from .cell_obs import fill_global_batches, mark_dropped, modality_obs, with_hashtag_columns
 from .chunked import BackedCounts
+from .elems import read_elem
 from .modality import MOD_NAMES, h5mu_kinds, hashtag_modalities, pick_modalities, stored_types
 from .mosaic import unique_cells_of
 from .paired_files import DifferentCellsError, PairedFiles, PathLike, _check_same_cells, _counts_location, _read_frames

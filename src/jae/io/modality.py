@@ -362,7 +362,7 @@ def held_types(mods):
 def stored_types(f):
     """``types_of`` of :func:`hashtag_modalities` for an open ``.h5mu`` file ``f`` (h5py): each modality's
     ``var['feature_types']`` read alone, None where it has none."""
-    from anndata.io import read_elem
+    from .elems import read_elem
 
     def types_of(name):
         var = f["mod"][name].get("var")

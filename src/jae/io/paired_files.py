@@ -281,7 +281,7 @@ def _stored_bytes(path: Path, modality: str | None) -> int:
 def _read_frames(f: h5py.Group, loc: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """``(obs, var, uns)`` of an AnnData group; ``var`` of its ``.raw`` when the counts' location ``loc`` is it
     (:data:`jae.io.raw.RAW_GROUP`: the features go with the matrix)."""
-    from anndata.io import read_elem
+    from .elems import read_elem
 
     if isinstance(f.get("obs"), h5py.Dataset):  # written by anndata < 0.7: compound datasets, read by anndata itself
         from .readers import read_h5ad

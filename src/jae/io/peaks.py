@@ -381,7 +381,7 @@ def _stored_feature_type(counts) -> str | None:
     """The first of ``var['feature_types']`` of the file behind ``counts`` (a :class:`jae.io.chunked.BackedCounts`;
     its ``.raw``'s ``var`` when the counts are there), None without that column."""
     import h5py
-    from anndata.io import read_elem
+    from .elems import read_elem
 
     from .raw import RAW_GROUP
 

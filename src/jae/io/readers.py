@@ -148,6 +148,8 @@ def read_h5ad(path: PathLike, *, what: str = "input", mudata_fix: str | None = N
         warnings.simplefilter("ignore", ad.OldFormatWarning)
         # duplicated cell or feature names: jae's own checks name them and the fix (unique_cells, unique_features)
         warnings.filterwarnings("ignore", message=".*names are not unique.*", category=UserWarning)
+        # under pandas 2.0 anndata says it of an empty var or obs (a file of no features, e.g. annotations): no names
+        warnings.filterwarnings("ignore", message="Transforming to str index", category=ad.ImplicitModificationWarning)
         return ad.read_h5ad(path, **kwargs)
 
 
@@ -348,7 +350,7 @@ def read_h5mu_as_stored(path: PathLike, *, pair: tuple | None = None) -> md.MuDa
     MuData's reader converts its dtypes (whole-number floats to int64, or Int64 with missing values), which would
     rename batches and cell types ('1.0' -> '1') and change the user's columns in a copy of the file. ``pair``: of a
     zarr store, ``(rna, other)``, the modalities whose matrices are read (:func:`jae.io.zarr_stores.read_store`)."""
-    from anndata.io import read_elem
+    from .elems import read_elem
 
     with _quiet_mudata():  # a MuData zarr store: read as its .h5mu is
         mdata = read_store(path, what=".h5mu", kind="MuData", pair=pair) if is_zarr(path) else md.read_h5mu(path)

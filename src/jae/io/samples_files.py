@@ -433,7 +433,7 @@ def _opened(path: Path, rna_alone: bool, joined: list, *, data: str, samples: li
         if not joined:
             raise
         import pandas as pd
-        from anndata.io import read_elem
+        from .elems import read_elem
 
         with h5py.File(path, "r") as f:
             cells = pd.Index(read_elem(f["obs"]).index)

@@ -207,7 +207,9 @@ def _column(values):
     index is dropped), anything else as a numpy array (an object one as :func:`_writable_objects` makes it)."""
     if isinstance(values, pd.Series):
         values = values.array
-    if isinstance(values, pd.api.extensions.ExtensionArray) and not isinstance(values, pd.arrays.NumpyExtensionArray):
+    # pandas' wrapper of a numpy array, named PandasArray before pandas 2.1
+    numpy_wrapper = getattr(pd.arrays, "NumpyExtensionArray", None) or pd.arrays.PandasArray
+    if isinstance(values, pd.api.extensions.ExtensionArray) and not isinstance(values, numpy_wrapper):
         return values
     values = np.asarray(values)
     return _writable_objects(values) if values.dtype == object else values
@@ -239,7 +241,7 @@ def flags_with_gaps(values: pd.Series) -> pd.Series:
 
 def _stored_index(group) -> pd.Index:
     """The index of the dataframe ``group`` of an h5ad / h5mu file (its names only: no column is read)."""
-    from anndata.io import read_elem
+    from .elems import read_elem
 
     return pd.Index(np.asarray(read_elem(group[group.attrs["_index"]])).astype(str))
 
@@ -286,7 +288,7 @@ def write_h5mu_copy(source: str | os.PathLike, path: str | os.PathLike, cells: p
     are never read; each object as stored). The entries are stored as ``MuData.write`` of the file read whole stores
     them."""
     import h5py
-    from anndata.io import write_elem
+    from .elems import write_elem
 
     path = user_path(path)
     if path.is_dir():
@@ -348,7 +350,7 @@ def _copy_without(source: str | os.PathLike, path: str | os.PathLike, skip) -> N
 def _put(group, name: str, entries: dict) -> None:
     """Add ``entries`` to the mapping ``group[name]`` (made when missing); an entry the source held was left out of
     the copy (:func:`_copy_without`)."""
-    from anndata.io import write_elem
+    from .elems import write_elem
 
     if name not in group:
         write_elem(group, name, {})

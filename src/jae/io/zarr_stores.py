@@ -59,8 +59,11 @@ def is_zarr(path) -> bool:
 
 
 def _group(path: Path, *, what: str):
-    import zarr
-
+    try:
+        import zarr
+    except ImportError:  # anndata 0.10 does not require it
+        raise ValueError(f"{what} file {path} is a zarr store, and reading one needs the zarr package: pip install "
+                         "zarr (a version your anndata supports)") from None
     try:
         return zarr.open_group(str(path), mode="r")
     except Exception as err:  # zarr's errors for a damaged store are of many kinds: each said in one line
@@ -131,7 +134,7 @@ def _read_mudata(g, read: list[str]):
     their ``obs`` and ``var`` alone (no matrix)."""
     import anndata as ad
     import mudata as md
-    from anndata.io import read_elem
+    from .elems import read_elem
 
     mods = {m: ad.read_zarr(g["mod"][m]) if m in read else
             ad.AnnData(obs=read_elem(g["mod"][m]["obs"]), var=read_elem(g["mod"][m]["var"])) for m in g["mod"].keys()}
@@ -265,7 +268,7 @@ _TREES = (None, "anndata", "MuData", "dict", "raw")
 def _copy_group(src, dst, skip=frozenset(), at: str = "") -> None:
     """The elements of the store's group ``src`` (``at``: its path from the root) copied into the HDF5 group ``dst``,
     but those of ``skip`` (paths from the root)."""
-    from anndata.io import read_elem, write_elem
+    from .elems import read_elem, write_elem
 
     for key in src.keys():
         if at + key in skip:

@@ -110,8 +110,11 @@ def _root(evecs: np.ndarray, candidates: np.ndarray) -> int:
 def _as_times(values, name: str) -> np.ndarray:
     """One reference pseudotime as a flat float64 array, refused in one line naming ``name`` when it holds several
     columns or values that are not numbers."""
+    dtype = getattr(values, "dtype", None)
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and pd.api.types.is_numeric_dtype(dtype):
+        values = values.to_numpy(dtype=np.float64, na_value=np.nan)  # pandas' nullable numbers, NA as NaN (pandas 2.0)
     try:
-        arr = np.asarray(values, dtype=np.float64)  # pandas' nullable floats and ints too (NA as NaN)
+        arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
         raw = np.asarray(values).ravel()
         first = next((v for v in raw if not isinstance(v, (int, float, np.number))), raw[0])

@@ -80,7 +80,7 @@ class SourceFile:
 
     def __init__(self, path: str | os.PathLike, *, what: str = "query_source", mudata_fix: str | None = None,
                  layer: str | None = "counts") -> None:
-        from anndata.io import read_elem
+        from ..io.elems import read_elem
 
         from ..io.paired_files import _counts_location
         from ..io.raw import RAW_GROUP, refuse_raw_file_repeats
@@ -136,7 +136,7 @@ class SourceFile:
     def feature_types(self) -> np.ndarray | None:
         """The file's ``var['feature_types']`` as text (that column read alone, without the counts); None without
         it."""
-        from anndata.io import read_elem
+        from ..io.elems import read_elem
 
         with _readable(self.path, what="query_source", fmt=".h5ad"), h5py.File(self.path, "r") as f:
             var = f.get("var")

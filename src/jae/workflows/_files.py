@@ -174,7 +174,7 @@ def check_stored_columns(inputs: InputFiles, *, batch_key: str | None, cell_type
     check_fit_annotations`' refusal, which reading it whole came first: 22 s and 3.4 GB for 8,000 Multiome cells
     before a misspelled column's one line). Every other check is left to what is read."""
     import h5py
-    from anndata.io import read_elem
+    from ..io.elems import read_elem
 
     from ..io.annotations import annotation_columns
     from ..io.modality import known_kind
@@ -205,7 +205,7 @@ def _stored_feature_types(inputs: InputFiles) -> np.ndarray | None:
     """``var['feature_types']`` of the ``.h5ad`` file ``inputs.h5ad`` (of its ``.raw``, where read from there) as
     text, that column read alone; None without it, or for a file that is no HDF5 file (refused as read)."""
     import h5py
-    from anndata.io import read_elem
+    from ..io.elems import read_elem
 
     try:
         with h5py.File(inputs.h5ad, "r") as f:
