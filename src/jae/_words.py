@@ -1,7 +1,8 @@
 """Words for messages and logs: one way to put a count before a noun, one to write a measure beside its threshold,
 one to name a value given in place of a column's name, one to shorten a long list of names, and one to list the
-columns of a frame where a named one is missing, those close to the name first; and one line showing a dataclass
-that holds arrays (:func:`fields_line`)."""
+columns of a frame where a named one is missing, those close to the name first; one line showing a dataclass
+that holds arrays (:func:`fields_line`), and one showing a settings dataclass by the fields set away from their
+defaults (:func:`changed_fields_line`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import difflib
 from typing import Literal
 
 __all__ = ["count", "apart", "not_a_key", "with_article", "first_names", "close_names", "did_you_mean", "columns_near",
-           "fields_line"]
+           "fields_line", "changed_fields_line"]
 
 
 def count(n: int, one: str, many: str | None = None) -> str:
@@ -118,3 +119,21 @@ def fields_line(obj) -> str:
 
     shown_fields = (f"{f.name}={shown(getattr(obj, f.name))}" for f in fields(obj) if f.repr)
     return f"{type(obj).__name__}({', '.join(shown_fields)})"
+
+
+def changed_fields_line(obj) -> str:
+    """A settings dataclass ``obj`` as the code that rebuilds it: the fields set away from their defaults only
+    (``JAEConfig(max_epochs=3, n_free=10)``; ``JAEConfig()`` for the defaults). The dataclass's own repr named every
+    field, a ~780-character line in a notebook cell or a log; ``to_dict()`` still holds them all."""
+    from dataclasses import MISSING, fields
+
+    def plain(value):  # a numpy number as Python's, so the text rebuilds it without numpy imported
+        return value.item() if type(value).__module__ == "numpy" and hasattr(value, "item") else value
+
+    def default(f):
+        return f.default_factory() if f.default is MISSING and f.default_factory is not MISSING else f.default
+
+    changed = (f"{f.name}={plain(getattr(obj, f.name))!r}" for f in fields(obj)
+               if f.repr and (f.default is not MISSING or f.default_factory is not MISSING)
+               and getattr(obj, f.name) != default(f))
+    return f"{type(obj).__name__}({', '.join(changed)})"

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
 
+from .._words import changed_fields_line
 from .readout_check import warn_narrow_principal
 from .unread import _ONE_MODE, _QUIET_UNREAD, _quiet_unread, _unread_pairs, _warn_unread
 from .values import _BOOLEANS, _FORMS, _example, _whole_number, typed_numbers
@@ -437,6 +438,9 @@ class JAEConfig:
     def to_json(self) -> str:
         """:meth:`to_dict` as indented JSON text."""
         return json.dumps(self.to_dict(), indent=2)
+
+    def __repr__(self) -> str:  # every field was a ~780-character line; to_dict() and to_json() still hold them all
+        return changed_fields_line(self)
 
     @classmethod
     def given(cls, config) -> "JAEConfig":

@@ -8,6 +8,7 @@ from typing import Literal
 
 import numpy as np
 
+from .._words import changed_fields_line
 from ..config import fields_signature, named_fields, typed_numbers
 
 __all__ = ["PredictConfig"]
@@ -120,3 +121,6 @@ class PredictConfig:
         if unknown:
             raise ValueError(f"unknown PredictConfig settings {unknown}; known settings are {sorted(names)}")
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+    def __repr__(self) -> str:  # every field was a ~430-character line; to_dict() still holds them all
+        return changed_fields_line(self)
