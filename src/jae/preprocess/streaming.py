@@ -154,7 +154,8 @@ def fit_svd_streaming(
     rng = np.random.default_rng(seed)
     Q = _normalise_basis(rng.standard_normal((n_features, n_basis)), orthonormal=True)
     n_rows = 0
-    for it in tqdm(range(n_iter + 1), disable=not progress_bar or bars_off(), desc="streaming SVD", unit="pass"):
+    for it in tqdm(range(n_iter + 1), disable=not progress_bar or bars_off(), desc="streaming SVD", unit="pass",
+                   leave=False):  # gone once done, as fit's and evaluate's
         last = it == n_iter
         Z = np.zeros((n_features, n_basis), dtype=np.float64)
         G = np.zeros((n_basis, n_basis), dtype=np.float64)
