@@ -12,7 +12,7 @@ from jae.preprocess.streaming import fit_svd_streaming
 
 
 def _left_bars(err: str) -> list[str]:
-    """The bar lines a terminal (or a notebook's text output) still shows of ``err``: each line after its last ``\\r``."""
+    """The bar lines a terminal (or a notebook's text output) still shows of ``err``: each after its last ``\\r``."""
     return [line.split("\r")[-1] for line in err.split("\n") if "%|" in line.split("\r")[-1]]
 
 

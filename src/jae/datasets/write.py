@@ -240,8 +240,8 @@ def write_simulated(
                     if "X" in root:
                         del root["X"]  # MuData writes a null X for modalities without one
                     root["X"] = groups[m]  # hard link: X and layers['counts'] are the same data
-            for start in tqdm(range(0, n_cells, chunk), disable=not progress_bar or bars_off(), desc="simulate", unit="chunk",
-                              leave=False):  # gone once done, as fit's and evaluate's
+            for start in tqdm(range(0, n_cells, chunk), disable=not progress_bar or bars_off(), desc="simulate",
+                              unit="chunk", leave=False):  # gone once done, as fit's and evaluate's
                 counts, first = (first, None) if start == 0 else (sample_block(design, start, start + chunk), None)
                 for m, block in counts.items():
                     _append_csr(groups[m], block)

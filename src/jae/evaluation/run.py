@@ -46,16 +46,17 @@ logger = logging.getLogger(__name__)
 
 def _as_mudata(adata: ad.AnnData, *, layer: str | None, what: str = "the AnnData", written: bool = False):
     """The MuData of one AnnData (:func:`jae.io.to_mudata`): both modalities it holds, or the one modality it is
-    (named by its ``var['feature_types']``, RNA without them), whose annotations and embeddings are all the metrics
-    read besides the RNA. ``adata`` is not modified. Duplicated cell names are refused first, naming ``what`` and the
-    fix (``written``: a file, to write again): the MuData built of them warned twice before the refusal."""
+    (named by its ``var['feature_types']``, RNA without them; an embedding alone, no features, gets an empty text index:
+    pandas 2.0 took an empty object one for no text, anndata warned). ``adata`` is not modified. Duplicated cell names
+    are refused first, naming ``what`` and the fix (``written``: a file, to write again): their MuData warned twice."""
     from ..io.features import unique_cells
     from ..io.single import alone_name, split_anndata, to_mudata
 
     unique_cells(adata.obs_names, what, paired=False, written=written)
     mods = split_anndata(adata, layer=layer)
     if mods is None:
-        alone = ad.AnnData(X=adata.X, obs=pd.DataFrame(index=adata.obs_names), var=adata.var, layers=dict(adata.layers))
+        var = adata.var if len(adata.var) else adata.var.set_axis(pd.Index([], dtype="string"))
+        alone = ad.AnnData(X=adata.X, obs=pd.DataFrame(index=adata.obs_names), var=var, layers=dict(adata.layers))
         mods = {alone_name(adata): alone}
     return to_mudata(adata, layer=layer, mods=mods)
 
