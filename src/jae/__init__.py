@@ -19,24 +19,16 @@ __version__ = "0.1.0"
 #: module is that subpackage (``jae.metrics.evaluate_embedding(...)`` works after ``import jae``); the functions
 #: of subpackages are at the top level as scanpy users expect (``jae.simulate(...)``, ``jae.svd_baseline(...)``).
 _NAMES = {
-    "datasets": "datasets", "io": "io", "preprocess": "preprocess", "workflows": "workflows", "metrics": "metrics",
-    "baseline": "baseline", "report": "report", "prediction": "prediction",
-    "JAE": "joint", "JAEConfig": "config", "Preprocessor": "preprocess", "evaluate": "evaluation.run",
-    "impute": "imputation.run", "simulate": "datasets", "svd_baseline": "baseline",
-    "read_competition": "io", "read_h5mu": "io", "read_10x_h5": "io", "read_10x_mtx": "io", "combine_samples": "io",
-    "count_fragments": "io", "remap_peaks": "io",
+    "datasets": "datasets", "io": "io", "preprocess": "preprocess", "JAE": "joint", "JAEConfig": "config",
+    "Preprocessor": "preprocess", "evaluate": "evaluation.run", "read_competition": "io", "read_h5mu": "io",
+    "read_10x_h5": "io", "read_10x_mtx": "io", "combine_samples": "io", "count_fragments": "io", "remap_peaks": "io",
     "predict": "prediction", "ModalityPredictor": "prediction", "PredictConfig": "prediction",
-    "fit_files": "workflows", "map_files": "workflows", "embed_files": "workflows", "predict_files": "workflows",
-    "evaluate_files": "workflows", "run_demo": "workflows",
+    "impute": "imputation.run", "fit_files": "workflows", "map_files": "workflows", "embed_files": "workflows",
+    "predict_files": "workflows", "evaluate_files": "workflows", "run_demo": "workflows", "workflows": "workflows",
+    "metrics": "metrics", "baseline": "baseline", "report": "report", "prediction": "prediction",
+    "simulate": "datasets", "svd_baseline": "baseline",
 }
 
-__all__ = [
-    "__version__", "datasets", "io", "preprocess", "JAE", "JAEConfig", "Preprocessor", "evaluate",
-    "read_competition", "read_h5mu", "read_10x_h5", "read_10x_mtx", "combine_samples", "count_fragments", "remap_peaks",
-    "predict",
-    "ModalityPredictor", "PredictConfig",
-    "impute", "fit_files", "map_files", "embed_files", "predict_files", "evaluate_files", "run_demo", "workflows",
-    "metrics", "baseline", "report", "prediction", "simulate", "svd_baseline",
-]
+__all__ = ["__version__", *_NAMES]  # the names of the table, in its order
 
 __getattr__, __dir__ = _lazy_names(__name__, _NAMES)

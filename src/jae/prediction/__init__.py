@@ -11,8 +11,10 @@ from .._lazy import lazy_names as _lazy_names
 
 #: Each name -> its module, imported when first read (jae._lazy): PredictConfig's defaults (in jae predict's help)
 #: without torch.
-_NAMES = {"METHODS": "api", "ModalityPredictor": "api", "predict": "api", "PredictConfig": "config"}
+_NAMES = {
+    "METHODS": "api", "ModalityPredictor": "api", "PredictConfig": "config", "predict": "api",
+}
 
-__all__ = ["METHODS", "ModalityPredictor", "PredictConfig", "predict"]
+__all__ = [*_NAMES]  # the names of the table, in its order
 
 __getattr__, __dir__ = _lazy_names(__name__, _NAMES)
