@@ -394,10 +394,10 @@ def warn_ambiguous_obsm(data, key: str, files: bool) -> None:
     else:
         if key in getattr(data, "obsm", {}):
             return
-        held = [a for a in getattr(data, "mod", {}).values() if key in a.obsm]
-        if _one_embedding(held, key):  # embed({'rna': a, 'prot': b}) stores the one embedding in each: no choice
+        held = {str(m): a for m, a in getattr(data, "mod", {}).items() if key in a.obsm}
+        if _one_embedding(list(held.values()), key):  # embed({'rna': a, 'prot': b}) stores the one embedding in each
             return
-        holders = [str(m) for m, a in getattr(data, "mod", {}).items() if key in a.obsm]
+        holders = list(held)
     if len(holders) > 1:
         logger.warning("obsm[%r] is held by the modalities %s, not by the data itself: the embedding %r scored is "
                        "%r's; to score another, store it in the data's obsm under a key of its own (e.g. "

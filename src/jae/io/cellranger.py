@@ -96,7 +96,7 @@ def mtx_names(path: PathLike, *, prefix: str | None = None, name: str | None = N
     feats = _table(features)
     cells = _table(barcodes)
     n_features, n_cells = len(feats), len(cells)
-    n_rows, n_cols = _matrix_shape(matrix)
+    n_rows, n_cols = mtx_header(matrix)[:2]
     if n_rows != n_features:
         raise ValueError(_disagree(shown, features, n_features, "features", matrix, n_rows, "rows"))
     if n_cols != n_cells:
@@ -246,11 +246,6 @@ def _unreadable(matrix: Path, err: Exception) -> ValueError:
     text = _why(err)
     return ValueError(f"Cell Ranger matrix {matrix} cannot be read as a Matrix Market file ({text}); check the file "
                       "(copy or download it again)")
-
-
-def _matrix_shape(matrix: Path) -> tuple[int, int]:
-    """(rows, columns) from the Matrix Market header alone."""
-    return mtx_header(matrix)[:2]
 
 
 def mtx_header(matrix: Path) -> tuple[int, int, int, str]:

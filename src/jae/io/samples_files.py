@@ -360,21 +360,17 @@ def write_one(inputs, path: Path, *, plan: bool = True) -> bool:
     return rna_alone
 
 
-def _light(mdata, totals: dict | None = None):
+def _light(mdata, totals: dict):
     """A sample without its counts: each modality's ``obs`` and ``var``, and a matrix of its shape holding the
     per-feature totals in its first row (what the merge's wide-peak warning sums; nothing else reads counts):
-    ``totals`` (per modality, counted in blocks), else the modality's counts summed."""
+    ``totals`` (per modality, counted in blocks)."""
     import anndata as ad
 
     from .readers import make_mudata
-    from .samples import _counts
 
     mods = {}
     for m, adata in mdata.mod.items():
-        if totals is not None:
-            total = totals[m]
-        else:
-            total = np.asarray(_counts(adata).sum(axis=0), dtype=np.float32).ravel()
+        total = totals[m]
         keep = np.flatnonzero(total)
         X = sp.csr_matrix((total[keep], keep, np.r_[0, np.full(adata.n_obs, len(keep))]), shape=adata.shape)
         mods[m] = ad.AnnData(X=X, obs=adata.obs.copy(), var=adata.var.copy())
