@@ -27,7 +27,9 @@ VERBS: tuple[str, ...] = ("demo", "fit", "map", "embed", "predict", "simulate", 
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
 
-    parser = argparse.ArgumentParser(prog="jae", description="Joint embedding of paired single-cell data (JAE).")
+    from ._parser import Parser
+
+    parser = Parser(prog="jae", description="Joint embedding of paired single-cell data (JAE).")
     parser.add_argument("--version", action="version", version=f"jae {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     parser.add_argument("-q", "--quiet", action="store_true", help="log warnings only, no progress bars")
@@ -44,14 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if extra:  # argparse's own line, and for a data file given without its flag (jae fit x.h5mu) the flag to give
-        parser.error(f"unrecognized arguments: {' '.join(extra)}{_input_flag(args.verb, extra)}")
+    args = parser.parse_args(argv)  # a usage error: one line (jae.cli._parser), status 2
     if args.verb is None:  # a usage error (argparse's status 2), as a missing argument: its help goes to stderr
         parser.print_help(sys.stderr)
         return 2
     if args.quiet and args.verbose:  # else -v's debug messages were logged although -q promises warnings only
-        parser.error("-q/--quiet (warnings only) and -v/--verbose (debug messages) contradict each other: give one")
+        parser.error("-q/--quiet (warnings only) and -v/--verbose (debug messages) contradict each other", "give one")
     configured = _log_levels(args)
     from ..io.atomic import quiet_h5py_teardown
 
@@ -132,19 +132,6 @@ def _interrupted() -> int:
     # outputs are written to temporary names and moved into place, so nothing half-written is left
     logging.getLogger("jae").error("interrupted; no output was written (an earlier, complete output is kept)")
     return 130
-
-
-#: The input flags of the verbs reading paired data (jae.cli._inputs), by a data file's ending.
-_INPUT_FLAGS = {".h5mu": "--h5mu FILE", ".h5ad": "--mod1 FILE (RNA; with --mod2 FILE) or --h5ad FILE (one file holding "
-                "both modalities)", ".h5": "--10x FILE (Cell Ranger's .h5)"}
-
-
-def _input_flag(verb: str | None, extra: list[str]) -> str:
-    """The hint for data files among ``extra`` (arguments argparse did not take): the flag that passes each."""
-    if verb not in ("fit", "map", "embed", "evaluate"):
-        return ""
-    hints = {_INPUT_FLAGS[s] for a in extra if (s := os.path.splitext(a)[1].lower()) in _INPUT_FLAGS}
-    return f"; jae {verb} takes its input by flag: {' or '.join(sorted(hints))}" if hints else ""
 
 
 class _CLIWarnings(logging.Filter):
