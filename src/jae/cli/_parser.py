@@ -45,7 +45,10 @@ class Parser(argparse.ArgumentParser):
 
     def parse_known_args(self, args=None, namespace=None):
         args = list(sys.argv[1:] if args is None else args)
-        unknown = self._unknown_flags(args)
+        try:
+            unknown = self._unknown_flags(args)
+        except argparse.ArgumentError as err:  # an ambiguous abbreviation (--m), raised so from Python 3.12.7 on
+            self.error(str(err))
         if unknown:  # before any other error: a mistyped flag also leaves its flag missing and its value unread
             self.error(f"unrecognized arguments: {' '.join(unknown)}", self._close_flags(unknown))
         verb = self._subcommands() is None  # a verb's parser: the arguments it leaves are its own, said in its name
