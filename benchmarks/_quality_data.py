@@ -58,6 +58,20 @@ SIMULATED = {
     "sim_multiome_150k": dict(n_cells=150_000, kind="multiome", n_genes=2000, n_peaks=4000, n_cell_types=12,
                               n_batches=4),
     "sim_cite_150k": dict(n_cells=150_000, kind="cite", n_genes=2000, n_proteins=30, n_cell_types=12, n_batches=4),
+    # session 54 stress shape: many small batches (12 of about 200 CITE-seq cells); recorded, never used to choose
+    "sim_cite_12batches": dict(n_cells=2400, kind="cite", n_genes=1500, n_proteins=14, n_cell_types=8, n_batches=12),
+    # session 54 stress shape: sim_multiome, strong batch effect and depth shifts; recorded, never used to choose
+    "sim_multiome_strongbatch": dict(n_cells=3000, kind="multiome", n_genes=2000, n_peaks=4000, n_cell_types=6,
+                                     n_batches=3, params=jae.datasets.SimulationParams(batch_strength=1.5,
+                                                                                       batch_depth_sd=0.6)),
+    # session 54 stress shape: very few cells (400 CITE-seq, two batches, six types); recorded, never used to choose
+    "sim_cite_400": dict(n_cells=400, kind="cite", n_genes=1500, n_proteins=14, n_cell_types=6, n_batches=2),
+    # session 54 stress shape: four types with weak programs (hard to tell apart); recorded, never used to choose
+    "sim_cite_weak4": dict(n_cells=2000, kind="cite", n_genes=1500, n_proteins=14, n_cell_types=4, n_batches=2,
+                           params=jae.datasets.SimulationParams(program_strength=0.7)),
+    # session 54 stress shape: shallow, 100 UMIs and 100 fragments a cell; recorded, never used to choose
+    "sim_multiome_shallow": dict(n_cells=2600, kind="multiome", n_genes=2000, n_peaks=4000, n_cell_types=6,
+                                 n_batches=3, params=jae.datasets.SimulationParams(rna_umis=100, atac_fragments=100)),
 }
 #: real shapes for the selection protocol (never in the quality table): name -> (real set, cells kept). A seeded
 #: subsample of PBMC10k has the shape of the unseen sets where cc_cons collapsed (about 1.3k cells, one batch).
@@ -67,7 +81,9 @@ SUBSAMPLED = {"pbmc10k_small": ("pbmc10k_cite", 1300),
               "pbmc10k_2600": ("pbmc10k_cite", 2600), "reapseq_2600": ("reapseq_pbmc", 2600),
               # session 31: the size of the unseen 800-cell, two-batch CITE-seq PBMC set (recorded, not for choosing)
               "reapseq_800": ("reapseq_pbmc", 800),
-              "snare_1300": ("snare_mouse_cortex", 1300)}
+              "snare_1300": ("snare_mouse_cortex", 1300),
+              # session 54 stress shape: 300 BMMC CITE cells, 41 types, most rare; recorded, never used to choose
+              "bmmc_cite_300": ("bmmc_cite", 300)}
 
 
 @dataclass
