@@ -253,10 +253,13 @@ def h5mu_copy_layout(path: str | os.PathLike, cells: pd.Index, modality: str | N
     ``modality`` (the one an imputed layer goes to, when given). None, and the copy is written whole, unless the file
     is a MuData whose global ``obs`` holds every cell of its modalities once each, and whose ``modality`` holds
     cells."""
-    import h5py
+    from .files import open_again
 
+    if not Path(path).is_file():  # a zarr store: copied whole
+        return None
+    f = open_again(path, "copied into the output")  # refused: the copy written whole would fail, less clearly
     try:
-        with h5py.File(path, "r") as f:
+        with f:
             if "obs" not in f or "mod" not in f or int(f.attrs.get("axis", 0)) != 0:
                 return None
             stored = _stored_index(f["obs"])
@@ -338,7 +341,9 @@ def _copy_without(source: str | os.PathLike, path: str | os.PathLike, skip) -> N
             else:
                 src.copy(src[key], dst, name=key)
 
-    with h5py.File(source, "r") as f:
+    from .files import open_again
+
+    with open_again(source, "copied into the output") as f:
         block = f.userblock_size
         with h5py.File(path, "w", **({"userblock_size": block} if block else {})) as g:
             copy(f, g, "")
@@ -410,11 +415,12 @@ def read_h5mu_bare(path: str | os.PathLike):
 
     import h5py
 
+    from .files import open_again
     from .readers import read_h5mu_as_stored
 
     with tempfile.TemporaryDirectory() as folder:
         bare = Path(folder) / "bare.h5mu"
-        with h5py.File(path, "r") as f, h5py.File(bare, "w", userblock_size=512) as g:
+        with open_again(path, "copied into the output") as f, h5py.File(bare, "w", userblock_size=512) as g:
             g.attrs.update(f.attrs)
             for key in f:
                 if key != "mod":
@@ -433,9 +439,9 @@ def read_h5mu_bare(path: str | os.PathLike):
 def stored_layers(path: str | os.PathLike, modality: str) -> list[str]:
     """The names of ``layers`` the modality ``modality`` of the ``.h5mu`` file ``path`` holds (none when it has none,
     or no such modality), read without reading a matrix (:func:`read_h5mu_bare` leaves them out)."""
-    import h5py
+    from .files import open_again
 
-    with h5py.File(path, "r") as f:
+    with open_again(path, "copied into the output") as f:
         group = f.get(f"mod/{modality}/layers")
         return list(group) if group is not None else []
 
