@@ -417,8 +417,9 @@ def read_h5mu_bare(path: str | os.PathLike):
 
     from .files import open_again
     from .readers import read_h5mu_as_stored
+    from .samples_files import temporary_folder
 
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory(dir=temporary_folder()) as folder:  # (TMPDIR passed over: said)
         bare = Path(folder) / "bare.h5mu"
         with open_again(path, "copied into the output") as f, h5py.File(bare, "w", userblock_size=512) as g:
             g.attrs.update(f.attrs)
@@ -455,11 +456,18 @@ def graft_h5mu(mdata, source: str | os.PathLike, path: str | os.PathLike, modali
 
     import h5py
 
+    from .chunked import matrix_bytes
     from .readers import _quiet_mudata
+    from .samples_files import check_disk, temporary_folder
 
     path = user_path(path)
-    with atomic_path(path, protect=protect, overwrite=overwrite) as tmp, tempfile.TemporaryDirectory() as folder:
-        written = Path(folder) / "bare.h5mu"
+    folder = temporary_folder()  # (TMPDIR passed over: said) the modality written there first: room for it checked
+    check_disk(sum(matrix_bytes(v) for v in mdata.mod[modality].layers.values()) + 2**20, folder,
+               doing=f"writing modality {modality!r} of {path.name}", otherwise="write the prediction to its own file "
+               "(impute_out=FILE.h5ad)")
+    with atomic_path(path, protect=protect, overwrite=overwrite) as tmp, tempfile.TemporaryDirectory(dir=folder) as \
+            scratch:
+        written = Path(scratch) / "bare.h5mu"
         with _quiet_mudata():
             mdata.write(written)
         with h5py.File(written, "r") as w:  # the entries replaced left out of the copy, not deleted from it
