@@ -62,3 +62,14 @@ def test_the_input_copied_into_the_output_is_named_when_held_for_writing(h5mu, t
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["x.h5mu"]
     assert h5mu_copy_layout(h5mu, cells) is not None  # once closed, copied as before
 
+
+
+def test_scoring_files_opened_before_a_writer_names_the_file(tmp_path):
+    mdata = jae.simulate(80, kind="cite", n_genes=200, n_proteins=8, n_cell_types=3, n_batches=2, seed=0)
+    mdata.obsm["X_emb"] = np.random.default_rng(0).normal(size=(mdata.n_obs, 4))
+    path = tmp_path / "scored.h5mu"
+    mdata.write(path)
+    files = jae.io.open_h5mu(path)
+    with held_for_writing(path):
+        with pytest.raises(ValueError, match=rf"^{path} cannot be opened again \(.*\): {HELD}"):
+            jae.evaluate(files, ["X_emb"])
