@@ -380,13 +380,13 @@ def warn_ambiguous_obsm(data, key: str, files: bool) -> None:
     """Warn when ``obsm[key]`` is not the data's own but several modalities hold one (muon's CITE-seq tutorial
     computes ``X_pca`` of both 'rna' and 'prot'): the first modality's is scored, which the table did not say."""
     if files:
-        import h5py
+        from ..io.files import open_again
 
         holders = []
         for c in data.counts:
             if c.modality is None:  # an .h5ad: its own obsm
                 return
-            with h5py.File(c.path, "r") as f:
+            with open_again(c.path, f"obsm[{key!r}]") as f:
                 if key in f.get("obsm", {}):
                     return
                 if key in f["mod"][c.modality].get("obsm", {}):

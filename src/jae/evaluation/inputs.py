@@ -212,12 +212,12 @@ def _is_files(data) -> bool:
 def _files_obsm(files, key: str) -> np.ndarray:
     """``obsm[key]`` of lazily opened files (an ``.h5mu``'s global obsm, else a modality's or an ``.h5ad``'s), read
     alone, in the files' cell order."""
-    import h5py
     from ..io.elems import read_elem
+    from ..io.files import open_again
 
     available = set()
     for c in files.counts:
-        with h5py.File(c.path, "r") as f:
+        with open_again(c.path, f"obsm[{key!r}]") as f:
             groups = ([f] if c.modality is not None else []) + [f["mod"][c.modality] if c.modality is not None else f]
             for g in groups:
                 names = _obsm_names(g)
@@ -296,10 +296,10 @@ def obsm_place(data, key: str) -> str:
     own, or an ``.h5mu``'s global one), ``"obsm['X_pca'] of modality 'rna'"`` (a modality's: muon's CITE-seq tutorial
     stores an ``X_pca`` in both 'rna' and 'prot'), or ``"obsm['X_pca'] of x.mod1.h5ad"`` (one of the files)."""
     if _is_files(data):
-        import h5py
+        from ..io.files import open_again
 
         for c in data.counts:
-            with h5py.File(c.path, "r") as f:  # in _files_obsm's order
+            with open_again(c.path, f"obsm[{key!r}]") as f:  # in _files_obsm's order
                 if key in _obsm_names(f):
                     return f"obsm[{key!r}]" if c.modality is not None else f"obsm[{key!r}] of {c.path.name}"
                 if c.modality is not None and key in _obsm_names(f["mod"][c.modality]):

@@ -214,12 +214,12 @@ def _with_global_batch(name: str, key: str, read: str = "", arg: str = "") -> st
 
 def _h5mu_obs_columns(path, modality: str) -> tuple[list[str], list[str]]:
     """The columns of an ``.h5mu`` file's global ``obs`` and of its modality ``modality``'s."""
-    import h5py
+    from ..io.files import open_again
 
     def columns(group) -> list[str]:
         return [str(c) for c in group.attrs.get("column-order", [])] if group is not None else []
 
-    with h5py.File(path, "r") as f:
+    with open_again(path, "copied into the output") as f:
         return columns(f.get("obs")), columns(f.get(f"mod/{modality}/obs"))
 
 
@@ -286,13 +286,12 @@ def layer_modality(path, *, rna: str, other: str | None, other_kind: str | None,
     it: the file's modality when those cells are rows of it (unmeasured rows all NaN), or, when the file has no such
     modality (RNA alone), a new one of the model's name holding those cells; else (the modality holds other cells)
     one line naming the fix, ``impute_out``."""
-    import h5py
-
+    from ..io.files import open_again
     from ..io.h5mu_files import read_h5mu_parts
     from ..io.rna_files import h5mu_rna_alone
 
     if index == 1 and h5mu_rna_alone(path, rna=rna, other=other) is not None:
-        with h5py.File(path, "r") as f:
+        with open_again(path, "its modalities") as f:
             if model.modality_names[1] not in f["mod"]:
                 return model.modality_names[1]  # added to the copy: the cells lacking it, the prediction alone
     parts = read_h5mu_parts(path, rna=rna, other=other, other_kind=other_kind, layer=None)

@@ -66,8 +66,11 @@ def _file_var(counts) -> pd.DataFrame | None:
 
     from ..io.raw import RAW_GROUP
 
+    from ..io.files import open_again
+
+    where = counts.path.name + ("" if counts.modality is None else f" modality {counts.modality!r}")
     try:
-        with h5py.File(counts.path, "r") as f:
+        with open_again(counts.path, f"{where}: its features") as f:
             group = f if counts.modality is None else f["mod"][counts.modality]
             elem = group["raw"]["var"] if counts.layer == RAW_GROUP else group["var"]
             return read_elem(elem) if isinstance(elem, h5py.Group) else None  # (anndata < 0.7 layout: names only)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .files import _check_file, check_unchanged, damaged, file_state
+from .files import _check_file, check_unchanged, damaged, file_state, open_again
 from .raw import RAW_GROUP
 
 __all__ = ["BackedCounts", "InMemoryCounts", "MappedCounts", "as_csr", "summed", "iter_row_blocks", "matrix_bytes", "read_ahead", "format_bytes"]
@@ -57,7 +57,7 @@ class BackedCounts:
         self.path = _check_file(path, what="counts")
         self.modality = modality
         self.layer = layer
-        with h5py.File(self.path, "r") as f:
+        with open_again(self.path, self._where()) as f:  # (opened before by the reader: named there, locked here)
             group = self._adata_group(f)
             elem = self._matrix_elem(group)
             enc, shape = _encoding(elem)
@@ -69,12 +69,18 @@ class BackedCounts:
         self._state = file_state(self.path)  # each later read checks that the file is still this one
 
     def _open(self) -> h5py.File:
-        """The file opened again for a read; refused when it changed since it was first opened
-        (:func:`jae.io.files.check_unchanged`)."""
+        """The file opened again for a read; refused when another process holds it open for writing
+        (:func:`jae.io.files.open_again`: HDF5's lock, said before the change that process's opening made), or when it
+        changed since it was first opened (:func:`jae.io.files.check_unchanged`)."""
         if getattr(self, "_state", None) is None:  # a subclass that opened its file its own way: from its first read
             self._state = file_state(self.path)
-        check_unchanged(self.path, self._state, self._where())
-        return h5py.File(self.path, "r")
+        f = open_again(self.path, self._where())
+        try:
+            check_unchanged(self.path, self._state, self._where())
+        except BaseException:
+            f.close()
+            raise
+        return f
 
     @classmethod
     def find(cls, path, *, modality: str | None = None, layer: str | None = "counts") -> BackedCounts | None:

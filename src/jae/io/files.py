@@ -13,7 +13,7 @@ from pathlib import Path
 import h5py
 
 __all__ = ["check_not_mudata", "check_is_mudata", "check_is_anndata", "check_is_10x", "check_not_empty", "other_kind",
-           "file_state", "check_unchanged"]
+           "file_state", "check_unchanged", "open_again"]
 
 PathLike = str | os.PathLike
 
@@ -278,9 +278,27 @@ def check_unchanged(path: Path, state: tuple[int, int, int, int], where: str) ->
     try:
         now = file_state(path)
     except FileNotFoundError:
-        raise FileNotFoundError(f"{path} was deleted or moved while jae was reading it ({where}); put it back and run "
-                                "again, or run on a copy that no other process changes") from None
+        raise FileNotFoundError(_gone(path, where)) from None
     if now != state:
         raise ValueError(f"{path} changed while jae was reading it ({where}): another process replaced or wrote it "
                          "since jae opened it; run again once nothing writes it, or on a copy that no other process "
                          "changes")
+
+
+def _gone(path: Path, where: str) -> str:
+    return (f"{path} was deleted or moved while jae was reading it ({where}); put it back and run again, or run on a "
+            "copy that no other process changes")
+
+
+def open_again(path: Path, where: str) -> h5py.File:
+    """``h5py.File(path, "r")`` of a file jae opened before in this run (``where``: what is read, e.g. ``"x.h5mu
+    modality 'rna' layer 'counts'"``): a streamed read's next pass, the input copied into an output. Another process
+    may have opened it for writing since (HDF5's file lock) or deleted it: said in one line naming the file, with the
+    reason and fix of the first open's refusal (:func:`_readable`), not as h5py's 'unable to lock file, errno = 11'."""
+    try:
+        return h5py.File(path, "r")
+    except FileNotFoundError:
+        raise FileNotFoundError(_gone(path, where)) from None
+    except OSError as err:
+        reason, fix = _reason(err)
+        raise ValueError(f"{path} cannot be opened again ({where}): {reason}; {fix}") from None

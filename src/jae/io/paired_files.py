@@ -265,8 +265,10 @@ def memory_needed(n_obs: int, counts, kinds, *, in_memory: bool, statistics: boo
 def _stored_bytes(path: Path, modality: str | None) -> int:
     """Bytes of every matrix in ``X``, ``layers`` and ``raw`` of one AnnData (or one modality of an ``.h5mu``): what
     reading it whole holds (anndata reads ``.raw`` too)."""
+    from .files import open_again
+
     total = 0
-    with h5py.File(path, "r") as f:
+    with open_again(path, path.name if modality is None else f"{path.name} modality {modality!r}") as f:
         groups = [f["mod"][modality]] if modality is not None else [f]
         for g in groups:
             if "X" in g:

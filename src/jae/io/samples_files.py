@@ -92,15 +92,16 @@ def samples_need(samples: dict) -> tuple[int, int] | None:
 
 
 def check_disk(need: int, folder: Path, *, doing: str = "combining the samples on disk",
-               instead: str = "the samples whole") -> None:
+               instead: str = "the samples whole", otherwise: str | None = None) -> None:
     """Refuse, in one line, a temporary folder with less free space than ``need`` bytes (``doing``: what needs it;
-    ``instead``: what a larger memory budget reads whole)."""
+    ``instead``: what a larger memory budget reads whole; ``otherwise``: the other fix, in place of that budget's)."""
     free = shutil.disk_usage(folder).free
     if free < need:
+        otherwise = otherwise or f"give a memory budget large enough to read {instead}"
         raise ValueError(
             f"{doing} needs about {format_bytes(need, up=True)} in the temporary folder "
             f"{folder}, which has {format_bytes(free)} free; point TMPDIR at a disk with that much room (e.g. "
-            f"TMPDIR=/scratch/tmp), or give a memory budget large enough to read {instead}")
+            f"TMPDIR=/scratch/tmp), or {otherwise}")
 
 
 def open_samples(inputs, *, memory_budget=None, what: str = "input", plan: bool = True, annotations=()):

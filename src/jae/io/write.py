@@ -253,10 +253,13 @@ def h5mu_copy_layout(path: str | os.PathLike, cells: pd.Index, modality: str | N
     ``modality`` (the one an imputed layer goes to, when given). None, and the copy is written whole, unless the file
     is a MuData whose global ``obs`` holds every cell of its modalities once each, and whose ``modality`` holds
     cells."""
-    import h5py
+    from .files import open_again
 
+    if not Path(path).is_file():  # a zarr store: copied whole
+        return None
+    f = open_again(path, "copied into the output")  # refused: the copy written whole would fail, less clearly
     try:
-        with h5py.File(path, "r") as f:
+        with f:
             if "obs" not in f or "mod" not in f or int(f.attrs.get("axis", 0)) != 0:
                 return None
             stored = _stored_index(f["obs"])
@@ -338,7 +341,9 @@ def _copy_without(source: str | os.PathLike, path: str | os.PathLike, skip) -> N
             else:
                 src.copy(src[key], dst, name=key)
 
-    with h5py.File(source, "r") as f:
+    from .files import open_again
+
+    with open_again(source, "copied into the output") as f:
         block = f.userblock_size
         with h5py.File(path, "w", **({"userblock_size": block} if block else {})) as g:
             copy(f, g, "")
@@ -410,11 +415,13 @@ def read_h5mu_bare(path: str | os.PathLike):
 
     import h5py
 
+    from .files import open_again
     from .readers import read_h5mu_as_stored
+    from .samples_files import temporary_folder
 
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory(dir=temporary_folder()) as folder:  # (TMPDIR passed over: said)
         bare = Path(folder) / "bare.h5mu"
-        with h5py.File(path, "r") as f, h5py.File(bare, "w", userblock_size=512) as g:
+        with open_again(path, "copied into the output") as f, h5py.File(bare, "w", userblock_size=512) as g:
             g.attrs.update(f.attrs)
             for key in f:
                 if key != "mod":
@@ -433,9 +440,9 @@ def read_h5mu_bare(path: str | os.PathLike):
 def stored_layers(path: str | os.PathLike, modality: str) -> list[str]:
     """The names of ``layers`` the modality ``modality`` of the ``.h5mu`` file ``path`` holds (none when it has none,
     or no such modality), read without reading a matrix (:func:`read_h5mu_bare` leaves them out)."""
-    import h5py
+    from .files import open_again
 
-    with h5py.File(path, "r") as f:
+    with open_again(path, "copied into the output") as f:
         group = f.get(f"mod/{modality}/layers")
         return list(group) if group is not None else []
 
@@ -449,11 +456,18 @@ def graft_h5mu(mdata, source: str | os.PathLike, path: str | os.PathLike, modali
 
     import h5py
 
+    from .chunked import matrix_bytes
     from .readers import _quiet_mudata
+    from .samples_files import check_disk, temporary_folder
 
     path = user_path(path)
-    with atomic_path(path, protect=protect, overwrite=overwrite) as tmp, tempfile.TemporaryDirectory() as folder:
-        written = Path(folder) / "bare.h5mu"
+    folder = temporary_folder()  # (TMPDIR passed over: said) the modality written there first: room for it checked
+    check_disk(sum(matrix_bytes(v) for v in mdata.mod[modality].layers.values()) + 2**20, folder,
+               doing=f"writing modality {modality!r} of {path.name}", otherwise="write the prediction to its own file "
+               "(impute_out=FILE.h5ad)")
+    with atomic_path(path, protect=protect, overwrite=overwrite) as tmp, tempfile.TemporaryDirectory(dir=folder) as \
+            scratch:
+        written = Path(scratch) / "bare.h5mu"
         with _quiet_mudata():
             mdata.write(written)
         with h5py.File(written, "r") as w:  # the entries replaced left out of the copy, not deleted from it
