@@ -24,7 +24,8 @@ import scipy.sparse as sp
 from .chunked import BackedCounts, cells_without_counts, matrix_bytes
 from .files import _check_file, _readable, check_is_10x, check_not_empty
 
-__all__ = ["CellRangerCounts", "read_header", "file_counts", "scan_counts", "modality_blocks", "read_gex"]
+__all__ = ["CellRangerCounts", "read_header", "header_kinds", "file_counts", "scan_counts", "modality_blocks",
+           "read_gex"]
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,23 @@ def read_header(path, *, mod2_kind: str | None = None, name: str | None = None):
         columns[m] = adata.var[_COLUMN].to_numpy(np.int64)
         del adata.var[_COLUMN]
     return mdata, columns
+
+
+def header_kinds(path, *, mod2_kind: str | None = None) -> list[str]:
+    """The kinds of the modalities :func:`read_header` gives for the Cell Ranger ``.h5`` ``path`` (``'GEX'`` first),
+    from its ``feature_type`` dataset alone, each distinct type decoded once (read_header decodes every feature's
+    names and builds a MuData: 1.3 s for 20,000 Multiome cells, 130,000 features). A file whose feature types
+    read_header refuses (no Gene Expression, none of ``mod2_kind``) goes through read_header, refused as it is."""
+    from .modality import known_kind, normalize_kind
+
+    with tenx_matrix(path) as (g, _, _, _):
+        stored = np.unique(g["features"]["feature_type"][()])
+    kinds = {known_kind(v.decode() if isinstance(v, bytes) else str(v)) for v in stored} - {None}
+    want = None if mod2_kind is None else normalize_kind(mod2_kind)
+    if "GEX" not in kinds or (want is not None and want not in kinds):  # read_header's refusals, said by it
+        header = read_header(path, mod2_kind=mod2_kind)[0]
+        return list(np.unique(np.concatenate([m.var["feature_types"].astype(str) for m in header.mod.values()])))
+    return ["GEX", *sorted(kinds - {"GEX"})] if want is None else ["GEX", want]
 
 
 def file_counts(path):

@@ -125,7 +125,7 @@ def read_store(path, *, what: str, kind: str, fix: str | None = None, pair: tupl
         if kind == "AnnData":
             return ad.read_zarr(str(path))
         g = _group(path, what=what)
-        read = modalities_read(path, pair) if pair is not None else list(g["mod"].keys())
+        read = modalities_read(path, pair, group=g) if pair is not None else list(g["mod"].keys())
         return md.read_zarr(str(path)) if set(read) >= set(g["mod"].keys()) else _read_mudata(g, read)
 
 
@@ -144,14 +144,14 @@ def _read_mudata(g, read: list[str]):
     return md.MuData._init_from_dict_(mod=mods, **{k: read_elem(g[k]) for k in g.keys() if k != "mod"})
 
 
-def modalities_read(path, pair: tuple) -> list[str]:
+def modalities_read(path, pair: tuple, *, group=None) -> list[str]:
     """The modalities of the MuData store ``path`` that reading it for ``pair`` (``(rna, other)``, as
     :func:`jae.io.read_h5mu` takes them) reads the counts of: the pair it picks
     (:func:`jae.io.modality.pick_modalities`, hashtags set aside), every modality where it cannot pick one (the read
-    then refuses it)."""
+    then refuses it). ``group``: the store already opened (:func:`_group`), not opened again."""
     from .modality import pick_modalities, stored_types
 
-    g = _group(Path(path), what="input")
+    g = _group(Path(path), what="input") if group is None else group
     available = list(g["mod"].keys())
     try:
         return list(pick_modalities(Path(path).name, available, *pair, types_of=stored_types(g), quiet=True))
@@ -188,7 +188,8 @@ def store_need(path, kind: str, pair: tuple | None = None) -> int:
     from .paired_files import memory_needed
 
     g = _group(Path(path), what="input")
-    read = (modalities_read(path, pair) if pair is not None else list(g["mod"].keys())) if kind == "MuData" else []
+    read = ((modalities_read(path, pair, group=g) if pair is not None else list(g["mod"].keys())) if kind == "MuData"
+            else [])
     groups = [g["mod"][m] for m in read] if kind == "MuData" else [g]
     parts = [_stored(m) for m in groups]
     counts = [SimpleNamespace(nnz=z, encoding="csr_matrix", nbytes=b) for _, z, b in parts]

@@ -225,18 +225,20 @@ def cell_cycle_reference_blocks(
     """:func:`cell_cycle_reference` from row blocks of the GEX, in two passes, holding only a sample in memory.
 
     Pass 1 sums each batch's genes (for the control genes) and keeps a seeded sample of at most ``max_cells`` cells
-    per batch; pass 2 scores every cell. A batch's ``before`` share is measured on its sample, so it equals
-    :func:`cell_cycle_reference`'s when the batch has at most ``max_cells`` cells, and otherwise estimates it (the
-    R^2 of the top PCs on 10,000 cells); the scores (what the embedding is compared with) are those of all cells, as
-    in memory up to the summation order of the gene means. Each pass reads a block once for every batch; the batches'
-    shares (seeded ARPACK runs) are computed side by side on the compute threads (:func:`jae._threads.compute_threads`),
-    as many at a time as half the memory available holds, the same numbers as one at a time.
+    per batch; pass 2 scores every cell: those of the sample held when it is every scored cell (no batch over
+    ``max_cells``), else a second read of the blocks (a row's scores are its own: the same numbers). A batch's
+    ``before`` share is measured on its sample, so it equals :func:`cell_cycle_reference`'s when the batch has at most
+    ``max_cells`` cells, and otherwise estimates it (the R^2 of the top PCs on 10,000 cells); the scores (what the
+    embedding is compared with) are those of all cells, as in memory up to the summation order of the gene means.
+    Each pass reads a block once for every batch; the batches' shares (seeded ARPACK runs) are computed side by side
+    on the compute threads (:func:`jae._threads.compute_threads`), as many at a time as half the memory available
+    holds, the same numbers as one at a time.
 
     Parameters
     ----------
     blocks
         Callable returning an iterator over consecutive ``(rows, n_genes)`` row blocks of the log-normalised GEX
-        (CSR or dense), every cell in order; called twice.
+        (CSR or dense), every cell in order; called once, or twice when a batch has more than ``max_cells`` cells.
     var_names
         ``(n_genes,)`` gene names.
     batch
@@ -296,17 +298,24 @@ def cell_cycle_reference_blocks(
                          "label (or keep entry) per row")
     _refuse_non_finite(n_bad, len(kept))
     covs = [np.empty((len(c), 2)) for c in cells]
-    filled = np.zeros(len(names), dtype=np.int64)
-    start = 0
-    for block in blocks():  # pass 2: every cell's scores, by its batch's control genes
-        stop = start + block.shape[0]
-        group = code[start:stop]
-        scores = score_grouped(scorers, sp.csr_matrix(block), group)
-        for b in np.unique(group[group >= 0]):
-            rows = np.flatnonzero(group == b)
-            covs[b][filled[b] : filled[b] + len(rows)] = scores[rows]
-            filled[b] += len(rows)
-        start = stop
+    if all(len(rows) == len(c) for rows, c in zip(sample_rows, cells)):  # pass 2 on the sample: every scored cell
+        for b, parts in enumerate(picked):  # a batch's parts hold its cells in row order, as a second read gives them
+            at = 0
+            for part in parts:
+                covs[b][at : at + part.shape[0]] = score_grouped(scorers, part, np.full(part.shape[0], b))
+                at += part.shape[0]
+    else:
+        filled = np.zeros(len(names), dtype=np.int64)
+        start = 0
+        for block in blocks():  # pass 2: every cell's scores, by its batch's control genes
+            stop = start + block.shape[0]
+            group = code[start:stop]
+            scores = score_grouped(scorers, sp.csr_matrix(block), group)
+            for b in np.unique(group[group >= 0]):
+                rows = np.flatnonzero(group == b)
+                covs[b][filled[b] : filled[b] + len(rows)] = scores[rows]
+                filled[b] += len(rows)
+            start = stop
 
     def share(b: int) -> float:
         parts, picked[b] = picked[b], None  # the parts are freed once stacked

@@ -160,10 +160,12 @@ def fit_svd_streaming(
         Z = np.zeros((n_features, n_basis), dtype=np.float64)
         G = np.zeros((n_basis, n_basis), dtype=np.float64)
         n_rows = 0
-        Qc = np.ascontiguousarray(Q, dtype=np.float32)  # QR's Q is column-major: copied once, not for every block
+        Qc = None  # Q in row order for the tiled kernels, made at the pass's first tiled block (dense ones take Q)
         for block in split_blocks(blocks()):
             _check(block, n_features)
             B = _as_matrix(block)
+            if isinstance(B, TiledCSR) and Qc is None:  # QR's Q is column-major: copied once, not for every block
+                Qc = np.ascontiguousarray(Q, dtype=np.float32)
             Y = _times(B, Qc if isinstance(B, TiledCSR) else Q)  # rows x n_basis
             if isinstance(B, TiledCSR):
                 csr_t_dense_add(B, Y, Z)  # Z += B^T Y

@@ -145,7 +145,7 @@ def _check_kinds(inputs: InputFiles, model) -> None:
     counts are read: both are read whole, which came first (14 s and 1.9 GB for 8,000 Multiome cells in a Cell Ranger
     .h5 before the one-line refusal). Files of Gene Expression alone (a query's RNA), matrix folders and zarr stores
     are left to the reading (streamed inputs are refused from their header already)."""
-    from ..io.cellranger_blocks import read_header
+    from ..io.cellranger_blocks import header_kinds
     from ..io.modality import known_kind
     from ..query.features import other_kinds
 
@@ -153,16 +153,15 @@ def _check_kinds(inputs: InputFiles, model) -> None:
         return
     if inputs.tenx is not None:
         files = [Path(p) for p in (inputs.samples.values() if inputs.samples else [inputs.tenx])]
-        headers = [read_header(p, mod2_kind=inputs.mod2_kind)[0] for p in files
-                   if p.is_file() and p.suffix.lower() == ".h5"]  # its modalities, typed, without the counts
-        types = [np.concatenate([m.var["feature_types"].astype(str) for m in h.mod.values()]) for h in headers]
+        types = [header_kinds(p, mod2_kind=inputs.mod2_kind) for p in files  # its modalities' kinds, from its
+                 if p.is_file() and p.suffix.lower() == ".h5"]  # feature types alone
     elif inputs.h5ad is not None and Path(inputs.h5ad).is_file():  # var['feature_types']; a zarr store is a folder
         stored = _stored_feature_types(inputs)
         types = [] if stored is None else [stored]
     else:
         return
     for values in types:
-        kinds = {known_kind(str(v)) for v in pd.unique(np.asarray(values))} - {None, "GEX"}
+        kinds = {known_kind(str(v)) for v in values} - {None, "GEX"}
         if kinds and model.preprocessor.kinds[-1] not in kinds:
             raise ValueError(other_kinds(("GEX", *sorted(kinds)), model))
 
@@ -172,7 +171,9 @@ def check_stored_columns(inputs: InputFiles, *, batch_key: str | None, cell_type
     """Refuse a batch or cell-type column that one ``.h5ad`` holding both modalities (``h5ad=``, always read whole)
     lacks, with its annotation files joined, from its stored ``obs`` before its counts are read (:func:`jae.io.validate.
     check_fit_annotations`' refusal, which reading it whole came first: 22 s and 3.4 GB for 8,000 Multiome cells
-    before a misspelled column's one line). Every other check is left to what is read."""
+    before a misspelled column's one line). Every other check is left to what is read. The file is opened once and
+    read no further than each step needs: a file of one modality ends at its feature types; the column names come
+    from ``obs``'s stored column order, its cell names are read only for a refusal, and no ``obs`` value is read."""
     import h5py
     from ..io.elems import read_elem
 
@@ -184,34 +185,47 @@ def check_stored_columns(inputs: InputFiles, *, batch_key: str | None, cell_type
         return
     try:
         with h5py.File(inputs.h5ad, "r") as f:
-            if f.attrs.get("encoding-type") != "anndata" or not isinstance(f.get("obs"), h5py.Group):
+            obs = f.get("obs")
+            if f.attrs.get("encoding-type") != "anndata" or not isinstance(obs, h5py.Group):
                 return  # a MuData, a Cell Ranger .h5, ...: refused as read, naming the flag to pass it with
-            both = "protein_expression" in f.get("obsm", {})
-            obs = read_elem(f["obs"])
+            if "protein_expression" not in f.get("obsm", {}):  # else both modalities, whatever the feature types
+                types = _feature_types(f, inputs.layer)
+                if types is None or len({known_kind(str(t)) for t in types} - {None}) < 2:
+                    return  # one modality: refused as read
+            stored = [*map(str, np.atleast_1d(obs.attrs.get("column-order", [])))]  # as anndata orders obs.columns
+            columns = [*stored, *annotation_columns(list(inputs.annotations))]  # the names alone: no join
+            missing = (batch_key is not None and batch_key not in columns) or (
+                supervised and cell_type_key is not None and cell_type_key not in columns)
+            if not missing:
+                return
+            key = str(obs.attrs.get("_index", "_index"))  # the cell names, as anndata reads them: the refusal's
+            cells = pd.Index(read_elem(obs[key]), name=None if key == "_index" else key)  # hints read them
     except OSError:  # no HDF5 file (a Matrix Market matrix, text): refused as read
         return
-    types = _stored_feature_types(inputs)
-    if not both and (types is None or len({known_kind(str(t)) for t in pd.unique(np.asarray(types))} - {None}) < 2):
-        return  # one modality: refused as read
-    columns = [*map(str, obs.columns), *annotation_columns(list(inputs.annotations))]  # the names alone: no join
-    missing = (batch_key is not None and batch_key not in columns) or (
-        supervised and cell_type_key is not None and cell_type_key not in columns)
-    if missing:  # refused by the column checks, which read no value
-        check_fit_annotations(pd.DataFrame(index=obs.index, columns=list(dict.fromkeys(columns))),
-                              batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised, fixes=fixes)
+    check_fit_annotations(pd.DataFrame(index=cells, columns=list(dict.fromkeys(columns))),  # the column checks: no
+                          batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised, fixes=fixes)  # value
 
 
-def _stored_feature_types(inputs: InputFiles) -> np.ndarray | None:
-    """``var['feature_types']`` of the ``.h5ad`` file ``inputs.h5ad`` (of its ``.raw``, where read from there) as
-    text, that column read alone; None without it, or for a file that is no HDF5 file (refused as read)."""
+def _feature_types(f, layer: str | None) -> np.ndarray | None:
+    """The distinct values of ``var['feature_types']`` of the open ``.h5ad`` file ``f`` (h5py; of its ``.raw``, where
+    ``layer='raw'`` reads from there) as text, that column read alone (a categorical's categories in use, not a text per
+    feature); None without it."""
     import h5py
     from ..io.elems import read_elem
 
+    var = f["raw"]["var"] if layer == "raw" and "raw" in f else f.get("var")
+    if not isinstance(var, h5py.Group) or "feature_types" not in var:
+        return None
+    return np.asarray(pd.unique(read_elem(var["feature_types"]))).astype(str)
+
+
+def _stored_feature_types(inputs: InputFiles) -> np.ndarray | None:
+    """:func:`_feature_types` of the ``.h5ad`` file ``inputs.h5ad``; None for a file that is no HDF5 file (refused as
+    read)."""
+    import h5py
+
     try:
         with h5py.File(inputs.h5ad, "r") as f:
-            var = f["raw"]["var"] if inputs.layer == "raw" and "raw" in f else f.get("var")
-            if not isinstance(var, h5py.Group) or "feature_types" not in var:
-                return None
-            return np.asarray(read_elem(var["feature_types"])).astype(str)
+            return _feature_types(f, inputs.layer)
     except OSError:
         return None
