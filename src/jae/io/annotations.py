@@ -17,8 +17,7 @@ from .paths import annotation_paths
 from .raw import noted
 from .readers import PathLike, _add_obs_columns, obs_columns, read_obs
 
-__all__ = ["annotation_obs", "annotation_columns", "join_annotations", "joined_column", "samples_fix", "samples_note",
-           "one_file_note"]
+__all__ = ["annotation_obs", "annotation_columns", "join_annotations", "joined_column", "samples_fix", "samples_note"]
 
 logger = logging.getLogger(__name__)
 
@@ -241,28 +240,22 @@ def samples_fix(inputs, prefix: str = "", *, one: str | None = None) -> str:
             "'samples.h5ad'), and pass it with InputFiles(..., annotations=FILE)")
 
 
-def samples_note(names, key: str, inputs) -> str:
-    """'; ' and how a files user takes each Cell Ranger aggr sample of query cells ``names`` as a batch in the
-    missing column ``key``, named query_1, query_2, ... (:func:`jae.io.validate.samples_hint`, :func:`samples_fix`);
-    for other names (one sample), how to give every cell the batch query_1 so."""
-    from .validate import samples_hint
+def samples_note(names, key: str, inputs, *, lead: str = "") -> str:
+    """'; ' and how a files user gives query cells ``names`` their batch in the missing column ``key``. Cells of one
+    Cell Ranger file not named as a sample (``tenx=FILE``; names of one sample, not Cell Ranger aggr's), which holds no
+    obs column: name the sample, whose name then is every cell's batch (``tenx={'query_1': FILE}``, ``--10x
+    query_1=FILE``: the samples' column is the one mapping reads). Otherwise ``lead`` (a fix said first, as the rest
+    of the message needs it; none by default), then how to take each Cell Ranger aggr sample as a batch, named
+    query_1, query_2, ... (:func:`jae.io.validate.samples_hint`, :func:`samples_fix`); for other names (one sample),
+    how to give every cell the batch query_1 so."""
+    from .validate import sample_suffixes, samples_hint
 
+    if getattr(inputs, "tenx", None) is not None and inputs.samples is None and not sample_suffixes(names):
+        return (f"; a Cell Ranger file of one sample holds none: name the sample, which becomes its cells' batch, "
+                f"InputFiles(tenx={{'query_1': {str(inputs.tenx)!r}}}) (or pass InputFiles(..., annotations=FILE) with "
+                "that column)")
     hint = samples_hint(names, key, samples_fix(inputs, prefix="query_"))
     if not hint:  # one sample (or names of another form): the same file, every cell of one batch; a files user had
         # no column to pass as batch_key and no word on how to write the annotation file
         hint = "for cells of one sample, " + samples_fix(inputs, one="query_1")
-    return f"; {hint.replace('<key>', repr(key))}"
-
-
-def one_file_note(names, inputs) -> str:
-    """For query cells ``names`` of one Cell Ranger file not named as a sample (``tenx=FILE``; names of one sample,
-    not Cell Ranger aggr's), which holds no obs column: '; ' and the fix, naming the sample, whose name then is every
-    cell's batch (``tenx={'query_1': FILE}``, ``--10x query_1=FILE``: the samples' column is the one mapping reads);
-    else ''."""
-    from .validate import sample_suffixes
-
-    if getattr(inputs, "tenx", None) is None or inputs.samples is not None or sample_suffixes(names):
-        return ""
-    return (f"; a Cell Ranger file of one sample holds none: name the sample, which becomes its cells' batch, "
-            f"InputFiles(tenx={{'query_1': {str(inputs.tenx)!r}}}) (or pass InputFiles(..., annotations=FILE) with "
-            "that column)")
+    return f"{f'; {lead}' if lead else ''}; {hint.replace('<key>', repr(key))}"

@@ -25,21 +25,20 @@ SYMBOLS = "feature_name"
 _OTHER_NAMES = ("gene_symbols", "gene_ids", "gene_name", "gene_id", "gene_symbol", "symbol")
 
 
-def _names_columns(columns, values, var_names) -> list[str]:
-    """Those of ``SYMBOLS`` and :data:`_OTHER_NAMES` in ``columns`` whose values (``values(column)``) are not the
-    var_names (``SYMBOLS`` whatever its values), in that order."""
-    return [column for column in (SYMBOLS, *_OTHER_NAMES)
-            if column in columns and (column == SYMBOLS or not np.array_equal(values(column), var_names))]
-
-
 def _picked(columns, values, var_names, *, every: bool) -> list[pd.Index]:
-    """The columns of :func:`_names_columns`, each an Index of its values named by its column: with ``every``, all of
-    them whose values are not the var_names (``var[SYMBOLS]`` the same as the var_names names nothing new); else the
-    first alone (``var[SYMBOLS]`` whatever its values)."""
-    picked = _names_columns(columns, values, var_names)
-    if every:
-        picked = [c for c in picked if not np.array_equal(values(c), var_names)]
-    return [pd.Index(values(c), name=c) for c in picked[:None if every else 1]]
+    """Those of ``SYMBOLS`` and :data:`_OTHER_NAMES` in ``columns``, in that order, each an Index of its values
+    (``values(column)``, asked once) named by its column: with ``every``, all of them whose values are not the
+    var_names (``var[SYMBOLS]`` the same as the var_names names nothing new); else the first alone, ``var[SYMBOLS]``
+    whatever its values or another whose values are not the var_names."""
+    picked = []
+    for column in (SYMBOLS, *_OTHER_NAMES):
+        if column in columns:
+            names = values(column)
+            if (column == SYMBOLS and not every) or not np.array_equal(names, var_names):
+                picked.append(pd.Index(names, name=column))
+                if not every:
+                    break
+    return picked
 
 
 def _in_memory(var, *, every: bool) -> list[pd.Index]:
@@ -86,14 +85,7 @@ def _stored_columns(path, modality: str | None, raw: bool, *, every: bool) -> li
             return []
         index = var.attrs.get("_index", "_index")
         names = np.asarray(read_elem(var[index])).astype(str) if index in var else None
-        values = {}
-
-        def read(c):
-            if c not in values:
-                values[c] = np.asarray(read_elem(var[c])).astype(str)
-            return values[c]
-
-        return _picked(set(var) - {index}, read, names, every=every)
+        return _picked(set(var) - {index}, lambda c: np.asarray(read_elem(var[c])).astype(str), names, every=every)
 
 
 def names_by_column(var_names, expected, columns, *, name: str, min_fraction: float, reference: str = "the model",

@@ -53,10 +53,21 @@ def names_read(names):
         _READ.reset(token)
 
 
+def _raw_applies(adata: ad.AnnData, layer: str | None) -> bool:
+    """Whether ``layer`` is the ``'raw'`` of this module rather than a layer's name: ``layer='raw'`` and ``adata`` has
+    no layer so named (then its counts are ``.raw``'s, or ``.X``'s for want of a ``.raw``)."""
+    return layer == RAW and RAW not in adata.layers
+
+
+def _counts_source(adata: ad.AnnData, layer: str | None):
+    """What ``adata``'s counts at ``layer`` are read from, matrix and features: its ``.raw`` where ``layer='raw'``
+    applies (:func:`_raw_applies`) and there is one, else ``adata`` itself."""
+    return adata.raw if _raw_applies(adata, layer) and adata.raw is not None else adata
+
+
 def counts_names(adata: ad.AnnData, layer: str | None):
     """The feature names of ``adata``'s counts at ``layer`` (:func:`resolve_raw`'s: ``.raw``'s for ``'raw'``)."""
-    return adata.raw.var_names if layer == RAW and RAW not in adata.layers and adata.raw is not None else \
-        adata.var_names
+    return _counts_source(adata, layer).var_names
 
 
 def resolve_raw(adata: ad.AnnData, layer: str | None, *, where: str, unique: bool = False) -> ad.AnnData:
@@ -67,9 +78,9 @@ def resolve_raw(adata: ad.AnnData, layer: str | None, *, where: str, unique: boo
     are matched by name: jae.predict's sources, combine_samples' samples): feature names ``.raw`` repeats among one
     kind are refused with the fix on ``.raw`` (:func:`_refuse_repeated`; :func:`refuse_raw_repeats` for fit and a
     query); a reader's result is left to the later checks, whose fix works on it."""
-    if layer != RAW or RAW in adata.layers:
+    if not _raw_applies(adata, layer):
         return adata
-    source = adata if adata.raw is None else adata.raw
+    source = _counts_source(adata, layer)
     if unique and adata.raw is not None:  # .X's may be unique (var_names_make_unique after adata.raw = adata.copy())
         _refuse_repeated(source.var, where)
     if not _said_before(source.X):  # data in memory: said once, not by every step reading it
@@ -99,8 +110,8 @@ def refuse_raw_repeats(data, layer: str | None) -> None:
         mods = mods if isinstance(mods, Mapping) else data if isinstance(data, Mapping) else {}
         items = [(f"modality {n!r}", a) for n, a in mods.items() if isinstance(a, ad.AnnData)]
     for where, adata in items:
-        if adata.raw is not None and RAW not in adata.layers:
-            _refuse_repeated(adata.raw.var, where)
+        if (source := _counts_source(adata, layer)) is not adata:  # its .raw
+            _refuse_repeated(source.var, where)
 
 
 def _refuse_repeated(var, where: str, *, file: tuple[str, str | None] | None = None) -> None:

@@ -39,8 +39,9 @@ import numpy as np
 
 from .._compiled import compiled
 from .._threads import compute_threads
+from .._topk import beats_last, insert
 from ._graph import N_NEIGHBORS, _as_float_matrix
-from ._knn_ivf import _better, _clusters, _d2, _initial_lists, _run
+from ._knn_ivf import _clusters, _d2, _initial_lists, _run
 
 __all__ = ["approximate_knn", "MIN_CELLS"]
 
@@ -80,18 +81,12 @@ def _offer(cand, pri, count, seed, it, v, u):
         if cand[v, t] == u:
             return
     p = _priority(seed, it, v, u)
-    size = cand.shape[1]
-    if c == size and (p > pri[v, c - 1] or (p == pri[v, c - 1] and u > cand[v, c - 1])):
-        return
-    t = c if c < size else size - 1
-    while t > 0 and (pri[v, t - 1] > p or (pri[v, t - 1] == p and cand[v, t - 1] > u)):
-        cand[v, t] = cand[v, t - 1]
-        pri[v, t] = pri[v, t - 1]
-        t -= 1
-    cand[v, t] = u
-    pri[v, t] = p
-    if c < size:
+    vals, ids = pri[v], cand[v]
+    if c < cand.shape[1]:
+        insert(vals, ids, c + 1, p, u)
         count[v] = c + 1
+    elif beats_last(vals, ids, c, p, u):
+        insert(vals, ids, c, p, u)
 
 
 @compiled(nogil=True)
@@ -155,16 +150,12 @@ def _consider(X, d2, idx, flag, i, q):
     """Offer cell ``q`` (not listed) to cell ``i``'s list (sorted by distance, then index); 1 when it entered."""
     m = idx.shape[1]
     d = _d2(X, i, q)
-    if not _better(d2[i], idx[i], m, d, q):
+    vals, ids = d2[i], idx[i]
+    if not beats_last(vals, ids, m, d, q):
         return 0
-    p = m - 1
-    while p > 0 and (d2[i, p - 1] > d or (d2[i, p - 1] == d and idx[i, p - 1] > q)):
-        d2[i, p] = d2[i, p - 1]
-        idx[i, p] = idx[i, p - 1]
-        flag[i, p] = flag[i, p - 1]
-        p -= 1
-    d2[i, p] = d
-    idx[i, p] = q
+    p = insert(vals, ids, m, d, q)
+    for s in range(m - 1, p, -1):  # the flags move with their entries
+        flag[i, s] = flag[i, s - 1]
     flag[i, p] = 1
     return 1
 

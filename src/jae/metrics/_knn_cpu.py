@@ -12,23 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from .._compiled import compiled
+from .._topk import insert
 
 __all__ = ["knn_cluster_sums_sorted"]
 
 _BIG = np.float32(3.0e38)  # larger than any squared distance of finite float32 data we accept
 ROWS, COLS = 256, 1024  # tile: ROWS x COLS float32 (1 MiB) stays in L2 while it is scanned
-
-
-@compiled(nogil=True)
-def _insert(hd, hi, i, d, j, m):
-    """Insert candidate ``j`` at squared distance ``d`` into row ``i``'s ascending list (``d < hd[i, m-1]``)."""
-    p = m - 1
-    while p > 0 and hd[i, p - 1] > d:
-        hd[i, p] = hd[i, p - 1]
-        hi[i, p] = hi[i, p - 1]
-        p -= 1
-    hd[i, p] = d
-    hi[i, p] = j
 
 
 @compiled(nogil=True, fastmath=True, inline="always")
@@ -115,11 +104,11 @@ def _select(G, I0, J0, c_from, hd, hi, m, colmin, below, flag, cthr):
     for ii in range(R):
         if below[ii] > 0:
             i = I0 + ii
-            g = G[ii]
+            g, d, h = G[ii], hd[i], hi[i]
             for t in range(C):
                 j = J0 + t
-                if g[t] < hd[i, m - 1] and j != i:
-                    _insert(hd, hi, i, g[t], j, m)
+                if g[t] < d[m - 1] and j != i:
+                    insert(d, h, m, g[t], j)
     # columns: the few whose minimum qualifies, scanned row by row (contiguous reads) rather than down the column
     n_flag = 0
     for t in range(c_from, C):
@@ -135,7 +124,7 @@ def _select(G, I0, J0, c_from, hd, hi, m, colmin, below, flag, cthr):
             t = flag[f]
             if g[t] < cthr[f]:
                 j = J0 + t
-                _insert(hd, hi, j, g[t], I0 + ii, m)
+                insert(hd[j], hi[j], m, g[t], I0 + ii)
                 cthr[f] = hd[j, m - 1]
 
 

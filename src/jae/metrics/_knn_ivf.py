@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from .._compiled import compiled
+from .._topk import beats_last, insert
 
 log = logging.getLogger(__name__)
 
@@ -51,24 +52,6 @@ def _d2(X, i, j):
     return s
 
 
-@compiled(nogil=True, inline="always")
-def _insert(vals, ids, m, d, j):
-    """Insert ``j`` at ``d`` into the ascending (distance, index) list ``vals[:m], ids[:m]`` (drops the last)."""
-    p = m - 1
-    while p > 0 and (vals[p - 1] > d or (vals[p - 1] == d and ids[p - 1] > j)):
-        vals[p] = vals[p - 1]
-        ids[p] = ids[p - 1]
-        p -= 1
-    vals[p] = d
-    ids[p] = j
-
-
-@compiled(nogil=True, inline="always")
-def _better(vals, ids, m, d, j):
-    """Whether ``(d, j)`` beats the last entry of the list."""
-    return d < vals[m - 1] or (d == vals[m - 1] and j < ids[m - 1])
-
-
 @compiled(nogil=True)
 def _scan(scores, queries, first, sq, sv, si):
     """Offer the cells ``first, first + 1, ..`` (the columns of ``scores``: ``-2 x.y``, plus ``sq``, is a float32
@@ -84,7 +67,7 @@ def _scan(scores, queries, first, sq, sv, si):
             if d <= worst:
                 j = first + t
                 if (d < worst or j < worst_j) and j != q:
-                    _insert(sv[q], si[q], c, d, j)
+                    insert(sv[q], si[q], c, d, j)
                     worst, worst_j = sv[q, c - 1], si[q, c - 1]
 
 
@@ -102,8 +85,8 @@ def _remeasure(X, si, start, stop, out_d, out_i):
             j = si[i, s]
             if j >= 0:
                 d = _d2(X, i, j)
-                if _better(dv, di, m, d, j):
-                    _insert(dv, di, m, d, j)
+                if beats_last(dv, di, m, d, j):
+                    insert(dv, di, m, d, j)
         for s in range(m):
             out_d[i, s] = dv[s]
             out_i[i, s] = di[s]

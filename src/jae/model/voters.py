@@ -30,6 +30,7 @@ import numpy as np
 
 from .._compiled import compiled
 from .._threads import compute_threads
+from .._topk import insert
 from .._words import fields_line
 
 logger = logging.getLogger(__name__)
@@ -77,19 +78,6 @@ def _d2(q, r):
     return acc
 
 
-@compiled(nogil=True, inline="always")
-def _insert(vals, ids, m, v, j):
-    """Insert ``(v, j)`` into the ascending list ``vals[:m]``/``ids[:m]`` (the last entry drops out); equal values
-    keep their order of insertion."""
-    p = m - 1
-    while p > 0 and vals[p - 1] > v:
-        vals[p] = vals[p - 1]
-        ids[p] = ids[p - 1]
-        p -= 1
-    vals[p] = v
-    ids[p] = j
-
-
 #: Scores per chunk of the candidate scan: a chunk whose minimum (a vectorised reduction) does not beat the current
 #: ``c``-th best is skipped whole, which is most chunks once the list has filled.
 CHUNK = 16
@@ -116,7 +104,7 @@ def _select(scores, query, reference, q_sq, slack, k, c, idx, dist):
         vals = np.empty(c, np.float32)
         ids = np.empty(c, np.int64)
         for j in range(c):
-            _insert(vals, ids, j + 1, row[j], j)
+            insert(vals, ids, j + 1, row[j], j)
         worst = vals[c - 1]
         j = c
         while j < n:
@@ -124,22 +112,21 @@ def _select(scores, query, reference, q_sq, slack, k, c, idx, dist):
             if end - j < CHUNK or _chunk_min(row, j) < worst:
                 for t in range(j, end):
                     if row[t] < worst:
-                        _insert(vals, ids, c, row[t], t)
+                        insert(vals, ids, c, row[t], t)
                         worst = vals[c - 1]
             j = end
-        # exact distances of the candidates, ordered by (distance, index): ids ascending first, then a stable insert
-        ids.sort()
+        # exact distances of the candidates, ordered by (distance, index) (the list's order)
         dv = np.empty(c, np.float64)
         di = np.empty(c, np.int64)
         for t in range(c):
-            _insert(dv, di, t + 1, _d2(query[i], reference[ids[t]]), ids[t])
+            insert(dv, di, t + 1, _d2(query[i], reference[ids[t]]), ids[t])
         if c < n and not dv[k - 1] < np.float64(worst) + q_sq[i] - slack[i]:
             rescanned[i] = 1  # an unselected voter may tie or beat the k-th: search every voter exactly
             dv[:k] = np.inf
             for j in range(n):
                 v = _d2(query[i], reference[j])
                 if v < dv[k - 1]:
-                    _insert(dv, di, k, v, j)
+                    insert(dv, di, k, v, j)
         idx[i, :] = di[:k]
         for t in range(k):
             dist[i, t] = np.float32(np.sqrt(dv[t]))

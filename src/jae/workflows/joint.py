@@ -215,11 +215,9 @@ def map_files(
     def has_key(data) -> None:  # the query's batch column, checked as it is read (before its fragments are counted)
         if key in data.obs.columns:
             return
-        from ..io.annotations import one_file_note, samples_note
-        one = one_file_note(data.obs_names, inputs)  # one Cell Ranger file: named as a sample, its cells' batch
+        from ..io.annotations import samples_note
         if reference.adapter is not None:  # its column: another batch_key is refused (check_mapped_key)
-            raise ValueError(mapped_column_missing(reference.adapter) + (one or samples_note(data.obs_names, key,
-                                                                                              inputs)))
+            raise ValueError(mapped_column_missing(reference.adapter) + samples_note(data.obs_names, key, inputs))
         from ..io.cell_obs import pulled_name_fix
 
         from .._words import did_you_mean
@@ -229,8 +227,8 @@ def map_files(
         raise ValueError(f"the query has no obs column {key!r} for batch_key"
                          + (f" ({batch_key_origin(reference)})" if batch_key is None else "")
                          + (f" ({close})" if close else "")
-                         + (pulled or one or "; pass batch_key=<column> or InputFiles(..., annotations=FILE) with that "
-                            "column" + samples_note(data.obs_names, key, inputs)))
+                         + (pulled or samples_note(data.obs_names, key, inputs, lead="pass batch_key=<column> or "
+                                                   "InputFiles(..., annotations=FILE) with that column")))
 
     with batch_column(key):  # the modalities must agree on the query's batch column
         data = open_query(inputs, reference, fragments=fragments, remap_peaks=remap_peaks,
