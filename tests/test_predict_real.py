@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import warnings
 
 import anndata as ad
@@ -46,7 +47,13 @@ def _digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_cli_writes_the_competition_prediction_format(cite_files, tmp_path):
+def test_cli_writes_the_competition_prediction_format(cite_files, tmp_path, monkeypatch):
+    """The file ``jae predict`` writes, not how well it predicts (test_gex_to_adt_on_the_starter_beats_the_mean): the
+    CLI's predictor trains 2 members for 3 epochs each (both dropout rates tried, as by default) instead of the default
+    5 members of up to 300 epochs, the bulk of this test's time."""
+    from jae.prediction import api
+
+    monkeypatch.setattr(api, "PredictConfig", lambda: PredictConfig(n_members=2, max_epochs=3))
     before = {k: _digest(p) for k, p in cite_files.items()}
     out = tmp_path / "pred.h5ad"
     args = ["-q", "predict", "--train-mod1", str(cite_files["train_mod1"]), "--train-mod2",
@@ -58,7 +65,8 @@ def test_cli_writes_the_competition_prediction_format(cite_files, tmp_path):
     assert list(pred.var_names) == list(train2.var_names)
     assert pred.uns["dataset_id"] == test1.uns["dataset_id"] and pred.uns["method_id"] == "jae"
     assert isinstance(pred.X, np.ndarray) and pred.X.dtype == np.float32
-    assert (tmp_path / "model" / "model.json").is_file()
+    meta = json.loads((tmp_path / "model" / "model.json").read_text())
+    assert (meta["config"]["n_members"], meta["config"]["max_epochs"]) == (2, 3)  # the settings the run trained with
     assert not list(tmp_path.glob(".*tmp*"))  # atomic write left no temporary file
     assert {k: _digest(p) for k, p in cite_files.items()} == before  # inputs untouched
 
