@@ -100,3 +100,13 @@ def test_help_is_argparses_usage_still(capsys, verb):
     out, err = capsys.readouterr()
     assert stop.value.code == 0 and err == ""
     assert out.splitlines()[0].startswith(f"usage: jae {verb} [-h]" if verb else "usage: jae [-h] [--version]")
+
+
+def test_a_dash_value_of_a_flag_is_that_flags_missing_value_not_an_unknown_flag(capsys):
+    """``--seed -inf``: argparse reads '-inf' as a flag, so --seed has no value; the line names --seed (as argparse
+    did), not '-inf' as an unrecognised argument (the review of session 54)."""
+    code, lines = _refused(capsys, ["fit", "--h5mu", "x.h5mu", "--out", "m", "--seed", "-inf"])
+    assert code == 2
+    assert lines == ["jae fit: error: argument --seed: expected one argument; jae fit --help lists the flags"]
+    code, lines = _refused(capsys, ["fit", "--h5mu", "x.h5mu", "--out", "m", "--overwrite", "-inf"])  # takes none
+    assert lines == ["jae fit: error: unrecognized arguments: -inf; jae fit --help lists the flags"]

@@ -73,3 +73,17 @@ def test_scoring_files_opened_before_a_writer_names_the_file(tmp_path):
     with held_for_writing(path):
         with pytest.raises(ValueError, match=rf"^{path} cannot be opened again \(.*\): {HELD}"):
             jae.evaluate(files, ["X_emb"])
+
+
+def test_a_cell_ranger_files_names_read_later_say_a_writers_lock_too(tmp_path):
+    """The review of session 54: CellRangerCounts read its cell and feature names with h5py.File of its own, past
+    open_again, so a writer that opened the .h5 after jae's first read got h5py's raw 'unable to lock file'."""
+    from conftest import write_10x
+    from jae.io.cellranger_blocks import CellRangerCounts
+
+    X = np.random.default_rng(0).poisson(1.0, size=(30, 8))
+    path = write_10x(tmp_path / "s.h5", X, [f"g{i}" for i in range(8)], ["Gene Expression"] * 8)
+    counts = CellRangerCounts(path)
+    with held_for_writing(path):
+        with pytest.raises(ValueError, match=rf"^{path} cannot be opened again \(Cell Ranger \.h5 s\.h5\): {HELD}"):
+            counts.obs_names

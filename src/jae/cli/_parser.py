@@ -32,6 +32,8 @@ class Parser(argparse.ArgumentParser):
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("exit_on_error", False)  # an ArgumentError reaches parse_known_args, which names its fix
+        if sys.version_info >= (3, 14):  # argparse's own "maybe you meant" would repeat _close_choice's suggestion
+            kwargs.setdefault("suggest_on_error", False)
         super().__init__(*args, **kwargs)
         self._holding = False  # while parsing: an error is raised as _Refused, to be said after the arguments left
 
@@ -47,7 +49,7 @@ class Parser(argparse.ArgumentParser):
         args = list(sys.argv[1:] if args is None else args)
         try:
             unknown = self._unknown_flags(args)
-        except argparse.ArgumentError as err:  # an ambiguous abbreviation (--m), raised so from Python 3.12.7 on
+        except argparse.ArgumentError as err:  # an ambiguous abbreviation (--m), where a Python release raises it here
             self.error(str(err))
         if unknown:  # before any other error: a mistyped flag also leaves its flag missing and its value unread
             self.error(f"unrecognized arguments: {' '.join(unknown)}", self._close_flags(unknown))
@@ -92,6 +94,7 @@ class Parser(argparse.ArgumentParser):
         """The arguments this parser reads as flags it lacks (argparse's own reading); of the top parser those
         before the verb alone, the verb's parser reads the rest."""
         unknown = []
+        takes_value = False  # the previous argument is a flag that takes one value: a '-...' here is its value
         for arg in args:
             if arg == "--":
                 break
@@ -99,9 +102,16 @@ class Parser(argparse.ArgumentParser):
             if found is None:
                 if self._subcommands() is not None:
                     break
+                takes_value = False
                 continue
-            if all(option[0] is None for option in (found if isinstance(found, list) else [found])):
-                unknown.append(arg)
+            options = found if isinstance(found, list) else [found]
+            if all(option[0] is None for option in options):
+                if not takes_value:  # (--seed -inf: argparse's "expected one argument" names the flag, said later)
+                    unknown.append(arg)
+                takes_value = False
+                continue
+            action, explicit = options[0][0], options[0][-1]  # (action, flag, [separator,] value given with '=')
+            takes_value = len(options) == 1 and action is not None and action.nargs is None and explicit is None
         return unknown
 
     def _close_flags(self, unknown: list[str]) -> str | None:

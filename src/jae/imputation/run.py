@@ -219,7 +219,7 @@ def _h5mu_obs_columns(path, modality: str) -> tuple[list[str], list[str]]:
     def columns(group) -> list[str]:
         return [str(c) for c in group.attrs.get("column-order", [])] if group is not None else []
 
-    with open_again(path, "copied into the output") as f:
+    with open_again(path, "its obs columns") as f:
         return columns(f.get("obs")), columns(f.get(f"mod/{modality}/obs"))
 
 

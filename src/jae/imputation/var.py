@@ -74,5 +74,5 @@ def _file_var(counts) -> pd.DataFrame | None:
             group = f if counts.modality is None else f["mod"][counts.modality]
             elem = group["raw"]["var"] if counts.layer == RAW_GROUP else group["var"]
             return read_elem(elem) if isinstance(elem, h5py.Group) else None  # (anndata < 0.7 layout: names only)
-    except (KeyError, OSError):
+    except KeyError:  # no var group where it was looked for; a lock or a file gone since: open_again's one line
         return None

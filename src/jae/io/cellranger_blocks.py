@@ -62,7 +62,7 @@ class CellRangerCounts(BackedCounts):
 
         from .cellranger import _decode
 
-        with h5py.File(self.path, "r") as f:
+        with self._open() as f:  # a writer's lock or a changed file since the first read: said as for every read
             g = f["matrix"]
             return pd.Index(_decode((g["barcodes"] if axis == "obs" else g["features"]["name"])[()]))
 
@@ -125,8 +125,10 @@ def header_kinds(path, *, mod2_kind: str | None = None) -> list[str]:
     kinds = {known_kind(v.decode() if isinstance(v, bytes) else str(v)) for v in stored} - {None}
     want = None if mod2_kind is None else normalize_kind(mod2_kind)
     if "GEX" not in kinds or (want is not None and want not in kinds):  # read_header's refusals, said by it
-        header = read_header(path, mod2_kind=mod2_kind)[0]
-        return list(np.unique(np.concatenate([m.var["feature_types"].astype(str) for m in header.mod.values()])))
+        import pandas as pd
+
+        header = read_header(path, mod2_kind=mod2_kind)[0]  # (should it accept the file, its kinds in its order)
+        return list(dict.fromkeys(str(t) for m in header.mod.values() for t in pd.unique(m.var["feature_types"])))
     return ["GEX", *sorted(kinds - {"GEX"})] if want is None else ["GEX", want]
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .files import _check_file, check_unchanged, damaged, file_state, open_again
+from .files import _check_file, _readable, check_unchanged, damaged, file_state, open_again
 from .raw import RAW_GROUP
 
 __all__ = ["BackedCounts", "InMemoryCounts", "MappedCounts", "as_csr", "summed", "iter_row_blocks", "matrix_bytes", "read_ahead", "format_bytes"]
@@ -57,7 +57,7 @@ class BackedCounts:
         self.path = _check_file(path, what="counts")
         self.modality = modality
         self.layer = layer
-        with open_again(self.path, self._where()) as f:  # (opened before by the reader: named there, locked here)
+        with _readable(self.path, what="counts", fmt="HDF5"), h5py.File(self.path, "r") as f:  # a lock, a damaged file
             group = self._adata_group(f)
             elem = self._matrix_elem(group)
             enc, shape = _encoding(elem)

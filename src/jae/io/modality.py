@@ -362,19 +362,21 @@ def held_types(mods):
 def stored_types(f):
     """``types_of`` of :func:`hashtag_modalities` for an open ``.h5mu`` file ``f`` (h5py): each modality's
     ``var['feature_types']`` read alone, None where it has none."""
+    return lambda name: var_feature_types(f["mod"][name].get("var"), name=f"modality {name!r}")
+
+
+def var_feature_types(var, *, name: str = "the file") -> np.ndarray | None:
+    """``var['feature_types']`` of a stored ``var`` group (h5py or zarr) read alone, as text; None where it has none or
+    holds it in a layout anndata's reader does not know (an old categorical: the modality is then told by its name)."""
     from .elems import read_elem
 
-    def types_of(name):
-        var = f["mod"][name].get("var")
-        if var is None or not hasattr(var, "keys") or "feature_types" not in var:
-            return None
-        try:
-            return np.asarray(read_elem(var["feature_types"])).astype(str)
-        except Exception:  # a layout anndata's reader does not know (an old categorical): told by the name alone
-            logger.debug("modality %r: var['feature_types'] not read", name)
-            return None
-
-    return types_of
+    if var is None or not hasattr(var, "keys") or "feature_types" not in var:
+        return None
+    try:
+        return np.asarray(read_elem(var["feature_types"])).astype(str)
+    except Exception:
+        logger.debug("%s: var['feature_types'] not read", name)
+        return None
 
 
 def pick_modalities(file_name: str, available: list[str], rna: str, other: str | None, *,

@@ -92,16 +92,15 @@ def samples_need(samples: dict) -> tuple[int, int] | None:
 
 
 def check_disk(need: int, folder: Path, *, doing: str = "combining the samples on disk",
-               instead: str = "the samples whole", otherwise: str | None = None) -> None:
+               fix: str = "give a memory budget large enough to read the samples whole") -> None:
     """Refuse, in one line, a temporary folder with less free space than ``need`` bytes (``doing``: what needs it;
-    ``instead``: what a larger memory budget reads whole; ``otherwise``: the other fix, in place of that budget's)."""
+    ``fix``: the other way than more room, e.g. a memory budget that reads the data whole)."""
     free = shutil.disk_usage(folder).free
     if free < need:
-        otherwise = otherwise or f"give a memory budget large enough to read {instead}"
         raise ValueError(
             f"{doing} needs about {format_bytes(need, up=True)} in the temporary folder "
             f"{folder}, which has {format_bytes(free)} free; point TMPDIR at a disk with that much room (e.g. "
-            f"TMPDIR=/scratch/tmp), or {otherwise}")
+            f"TMPDIR=/scratch/tmp), or {fix}")
 
 
 def open_samples(inputs, *, memory_budget=None, what: str = "input", plan: bool = True, annotations=()):
@@ -133,7 +132,8 @@ def open_samples(inputs, *, memory_budget=None, what: str = "input", plan: bool 
         check_disk(file_bytes, folder)
         how = "combining them one sample at a time"
     else:
-        check_disk(file_bytes, folder, doing=f"copying {inputs.name} on disk", instead="it whole")
+        check_disk(file_bytes, folder, doing=f"copying {inputs.name} on disk",
+                   fix="give a memory budget large enough to read it whole")
         how = "copying its counts in blocks of cells"
     logger.info("%s: reading %s whole would need about %s, over the memory budget of %s; %s into a temporary .h5mu "
                 "in %s (about %s; TMPDIR moves it), streamed from there and removed afterwards", what, data,

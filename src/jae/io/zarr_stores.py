@@ -215,7 +215,7 @@ def hdf5_copy(path, kind: str, *, what: str = "input", read: list[str] | None = 
     folder = temporary_folder()
     need = _tree_bytes(g, skip) + 2**20
     check_disk(need, folder, doing=f"copying the zarr store {path.name} to an HDF5 file",
-               instead="the store whole")
+               fix="give a memory budget large enough to read the store whole")
     suffix = ".h5mu" if kind == "MuData" else ".h5ad"
     with temporary_file("jae-zarr-", path.name.removesuffix(".zarr") + suffix) as out:
         with h5py.File(out, "w", userblock_size=512 if kind == "MuData" else 0) as f:

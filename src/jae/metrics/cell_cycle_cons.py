@@ -222,7 +222,7 @@ def cell_cycle_reference_blocks(
     seed: int = 0,
     max_cells: int = CC_MAX_CELLS,
 ) -> CellCycleReference:
-    """:func:`cell_cycle_reference` from row blocks of the GEX, in two passes, holding only a sample in memory.
+    """:func:`cell_cycle_reference` from row blocks of the GEX, in one or two passes, holding only a sample in memory.
 
     Pass 1 sums each batch's genes (for the control genes) and keeps a seeded sample of at most ``max_cells`` cells
     per batch; pass 2 scores every cell: those of the sample held when it is every scored cell (no batch over

@@ -210,13 +210,11 @@ def _feature_types(f, layer: str | None) -> np.ndarray | None:
     """The distinct values of ``var['feature_types']`` of the open ``.h5ad`` file ``f`` (h5py; of its ``.raw``, where
     ``layer='raw'`` reads from there) as text, that column read alone (a categorical's categories in use, not a text per
     feature); None without it."""
-    import h5py
-    from ..io.elems import read_elem
+    from ..io.modality import var_feature_types
 
-    var = f["raw"]["var"] if layer == "raw" and "raw" in f else f.get("var")
-    if not isinstance(var, h5py.Group) or "feature_types" not in var:
-        return None
-    return np.asarray(pd.unique(read_elem(var["feature_types"]))).astype(str)
+    raw = layer == "raw" and "raw" in f and "raw" not in f.get("layers", {})  # jae.io.raw's rule: a 'raw' layer first
+    types = var_feature_types(f["raw"]["var"] if raw else f.get("var"))
+    return None if types is None else np.asarray(pd.unique(types)).astype(str)
 
 
 def _stored_feature_types(inputs: InputFiles) -> np.ndarray | None:
