@@ -68,7 +68,7 @@ def _run_verb(args, configured: bool) -> int:
     """Run the verb ``args`` chose: its status, and for an error one line (no traceback). ``configured``: whether
     :func:`_log_levels` configured Python's logging."""
     from ..io.atomic import out_of_room
-    from ._messages import cli_message
+    from ._messages import cli_message, map_words
 
     _OUT_OF_ROOM.clear()
     try:  # ... and says what it wrote: the others write nothing
@@ -99,7 +99,10 @@ def _run_verb(args, configured: bool) -> int:
         return _interrupted()
     except (ValueError, KeyError, OSError) as err:  # OSError: FileNotFoundError, FileExistsError, disk full, ...
         text = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
-        logging.getLogger("jae").error("%s", cli_message(str(text)))
+        text = cli_message(str(text))
+        if args.verb == "map":  # the fix for cells with the second modality alone maps them, as the verb asked
+            text = map_words(text, args.model, args.out, args.batch_key)
+        logging.getLogger("jae").error("%s", text)
         if out_of_room(err) is not None or out_of_room(err.__cause__) is not None:
             _OUT_OF_ROOM.set()
         return 1

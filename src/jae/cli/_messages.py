@@ -417,6 +417,30 @@ def cli_words(text: str, verb: str | None) -> str:
     return text
 
 
+# jae map's refusals of cells measured in the second modality alone: the library's fix (:func:`cli_message`'s words)
+# embeds them, jae embed's call, which does not map them; jae map's maps them onto --model and saves the model to --out
+_EMBED_FIXES = (
+    re.compile(r"\bsecond modality alone are embedded in Python: model\.embed\((mudata\.MuData\(\{'mod2': "
+               r"anndata\.read_h5ad\(.*?\)\}\))\)"),
+    re.compile(r"\bor embed them in Python: model\.embed\((mudata\.read_h5mu\(FILE\))\)"),
+)
+
+
+def map_words(text: str, model, out, batch_key: str | None) -> str:
+    """``text``, an error of ``jae map`` in the CLI's words (:func:`cli_message`), with the fix that embeds cells
+    measured in the second modality alone (``model.embed``) as the call that maps them: ``map_query`` of the model
+    ``model`` (``--model``), with ``batch_key`` (``--batch-key``) when given, saved to ``out`` (``--out``)."""
+    key = "" if batch_key is None else f", batch_key={batch_key!r}"
+
+    def call(match: re.Match) -> str:
+        said = "second modality alone are mapped" if match.group(0).startswith("second") else "or map them"
+        return f"{said} in Python: jae.JAE.load({str(model)!r}).map_query({match.group(1)}{key}).save({str(out)!r})"
+
+    for pattern in _EMBED_FIXES:
+        text = pattern.sub(call, text)
+    return text
+
+
 def cli_warning(text: str, verb: str | None) -> str:
     """A warning of the library in the words of the CLI verb ``verb`` that shows it: :func:`cli_words`, then the
     phrases of :func:`cli_message`."""
