@@ -1,11 +1,16 @@
-"""The one device resolver of jae (training, loading, metrics)."""
+"""The one device resolver of jae (training, loading, metrics).
+
+torch is imported inside the functions that use it: :func:`env_int` (read by jae.io's input plan, hence by
+``jae.simulate`` and every reader) needs no torch, and importing it cost those paths ~2 s."""
 
 from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["env_int", "float32_default", "resolve_device", "usable_device"]
 
@@ -18,6 +23,8 @@ def float32_default():
     the same bit for bit as under torch's own default. A user's ``torch.set_default_dtype(torch.float64)`` made
     float64 layers that refused jae's float32 features, and trained the modality predictor in float64.
     """
+    import torch
+
     previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.float32)
     try:
@@ -32,6 +39,8 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
     Under ``torchrun`` with several processes (``WORLD_SIZE`` > 1 and ``LOCAL_RANK`` set), ``'auto'`` and ``'cuda'``
     (no index) give each process its own GPU, ``cuda:LOCAL_RANK``.
     """
+    import torch
+
     if device is None or str(device) == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
     device = torch.device(device)
@@ -71,6 +80,8 @@ def usable_device(device: str | torch.device | None = "auto") -> torch.device:
     """:func:`resolve_device` of a user's ``device=`` argument, refused in one line (naming the fix) when torch does not
     know it or cannot use it here (``'cuda'`` without a GPU, an index past the last GPU, ``'mps'`` off Apple silicon);
     a model checks its device when it is made, not in the middle of its first training."""
+    import torch
+
     from .train.distributed import check_environment
 
     _local_rank()  # a torchrun variable that is no number: named in its own words, not as a device torch does not know
@@ -101,4 +112,6 @@ def usable_device(device: str | torch.device | None = "auto") -> torch.device:
 def _given_index(device) -> int | None:
     """The GPU index a ``device=`` argument names itself (``'cuda:1'``: 1); None for ``'auto'``, ``'cuda'`` or None,
     whose index :func:`resolve_device` chooses (``LOCAL_RANK`` under torchrun)."""
+    import torch
+
     return None if device is None or str(device) == "auto" else torch.device(device).index

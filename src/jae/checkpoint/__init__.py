@@ -13,12 +13,17 @@
 
 from __future__ import annotations
 
-from .folder import (FORMAT_VERSION, MODEL_KINDS, READABLE_VERSIONS, check_model_folder, check_model_path,
-                     damaged_description, load_tensors, not_a_model_folder, read_model_folder, write_model_folder)
-from .joint import load_model, save_model
+from .._lazy import lazy_names as _lazy_names
 
-__all__ = [
-    "FORMAT_VERSION", "MODEL_KINDS", "check_model_folder", "save_model", "load_model", "load_tensors",
-    "read_model_folder", "write_model_folder", "READABLE_VERSIONS", "damaged_description", "check_model_path",
-    "not_a_model_folder",
-]
+#: Each name -> its module, imported when the name is first read (jae._lazy): the file names of a model folder
+#: (:mod:`jae.checkpoint.checks`), which every verb's output check reads, do not import torch (2 s) with the package.
+_NAMES = {
+    "FORMAT_VERSION": "folder", "MODEL_KINDS": "folder", "check_model_folder": "folder", "save_model": "joint",
+    "load_model": "joint", "load_tensors": "folder", "read_model_folder": "folder", "write_model_folder": "folder",
+    "READABLE_VERSIONS": "folder", "damaged_description": "folder", "check_model_path": "folder",
+    "not_a_model_folder": "folder",
+}
+
+__all__ = [*_NAMES]  # the names of the table, in its order
+
+__getattr__, __dir__ = _lazy_names(__name__, _NAMES)

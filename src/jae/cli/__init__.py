@@ -72,8 +72,7 @@ def _run_verb(args, configured: bool) -> int:
 
     _OUT_OF_ROOM.clear()
     try:  # ... and says what it wrote: the others write nothing
-        # inside: torch is imported here first, and Ctrl-C while it imports is said in one line as in the verb
-        from ..train.distributed import is_writer
+        from .._launch import is_writer  # torch only under torchrun: imported by the verb that needs it
 
         writer = is_writer(strict=False)  # a RANK that is no number: refused in one line by the verb
         if not writer:  # under torchrun process 0 alone logs progress and shows bars: the others' would repeat them
@@ -173,7 +172,7 @@ def _check_launch() -> None:
     """Refuse ``JAE_DISTRIBUTED=0`` in a launch of several processes (torchrun): every process is given the same
     flags, so each would fit alone and write the same outputs, racing for them (a Python script can give each its own
     seed and output; the CLI cannot)."""
-    from ..train.distributed import launch_turned_off
+    from .._launch import launch_turned_off
 
     world = launch_turned_off()
     if world is not None:

@@ -241,7 +241,7 @@ def atomic_path(
         When ``path`` exists and ``overwrite=False``.
     """
     from .._flags import check_flags
-    from ..train.distributed import is_writer
+    from .._launch import is_writer
 
     check_flags(overwrite=overwrite)  # a text 'False' is truthy: it replaced the file (jae.io.write_atomic)
     path = user_path(path)
@@ -414,7 +414,7 @@ def atomic_files(
     :func:`atomic_outputs` block the set is moved in (and the earlier one removed) with the block's other outputs,
     when the whole block ends without error.
     """
-    from ..train.distributed import is_writer
+    from .._launch import is_writer
 
     folder = user_path(folder)
     protect = protected(protect)

@@ -255,7 +255,7 @@ def check_outputs(
             existing = f"{flag} {path} {what}; {overwrite_fix} to replace it or choose another {flag}"
     if existing is not None:
         raise FileExistsError(existing)
-    from ..train.distributed import is_writer
+    from .._launch import is_writer
     from .leftovers import warn_leftovers
 
     if is_writer():  # said before the work, not hours later when the output is written

@@ -8,56 +8,23 @@ computing the kNN graph once (exact up to 100,000 cells, approximate above: ``kn
 
 from __future__ import annotations
 
-from ._graph import NeighborGraph, neighbor_graph
-from .cell_cycle_cons import (
-    CellCycleReference,
-    cc_cons,
-    cc_cons_details,
-    cell_cycle_reference,
-    cell_cycle_reference_blocks,
-    variance_explained,
-)
-from .clustering import RESOLUTIONS, louvain, nmi
-from .connectivity import graph_connectivity
-from .diagnostics import DIAGNOSTICS, diagnose_embedding, embedding_variance_shares
-from .mixing import clisi, ilisi, lisi, lisi_neighbors, shortest_path_neighbors
-from .prediction import mae, pearson, rmse
-from .silhouette import asw_batch, asw_label, silhouette_samples
-from .suite import BATCH_METRICS, BIO_METRICS, METRICS, evaluate_embedding
-from .trajectory import diffusion_pseudotime, ti_cons, trajectory_conservation
+from .._lazy import lazy_names as _lazy_names
 
-__all__ = [
-    "NeighborGraph",
-    "neighbor_graph",
-    "nmi",
-    "louvain",
-    "RESOLUTIONS",
-    "asw_label",
-    "asw_batch",
-    "silhouette_samples",
-    "graph_connectivity",
-    "CellCycleReference",
-    "cell_cycle_reference",
-    "cell_cycle_reference_blocks",
-    "cc_cons",
-    "cc_cons_details",
-    "variance_explained",
-    "ti_cons",
-    "trajectory_conservation",
-    "diffusion_pseudotime",
-    "evaluate_embedding",
-    "diagnose_embedding",
-    "DIAGNOSTICS",
-    "embedding_variance_shares",
-    "ilisi",
-    "clisi",
-    "lisi",
-    "lisi_neighbors",
-    "shortest_path_neighbors",
-    "METRICS",
-    "BIO_METRICS",
-    "BATCH_METRICS",
-    "rmse",
-    "mae",
-    "pearson",
-]
+#: Each name -> its module, imported when the name is first read (jae._lazy): ``import jae.metrics`` and the scores
+#: that need neither (:func:`rmse`) do not pay for scikit-learn and torch (3 s) until a metric needs them.
+_NAMES = {
+    "NeighborGraph": "_graph", "neighbor_graph": "_graph", "nmi": "clustering", "louvain": "clustering",
+    "RESOLUTIONS": "clustering", "asw_label": "silhouette", "asw_batch": "silhouette",
+    "silhouette_samples": "silhouette", "graph_connectivity": "connectivity", "CellCycleReference": "cell_cycle_cons",
+    "cell_cycle_reference": "cell_cycle_cons", "cell_cycle_reference_blocks": "cell_cycle_cons",
+    "cc_cons": "cell_cycle_cons", "cc_cons_details": "cell_cycle_cons", "variance_explained": "cell_cycle_cons",
+    "ti_cons": "trajectory", "trajectory_conservation": "trajectory", "diffusion_pseudotime": "trajectory",
+    "evaluate_embedding": "suite", "diagnose_embedding": "diagnostics", "DIAGNOSTICS": "diagnostics",
+    "embedding_variance_shares": "diagnostics", "ilisi": "mixing", "clisi": "mixing", "lisi": "mixing",
+    "lisi_neighbors": "mixing", "shortest_path_neighbors": "mixing", "METRICS": "suite", "BIO_METRICS": "suite",
+    "BATCH_METRICS": "suite", "rmse": "prediction", "mae": "prediction", "pearson": "prediction",
+}
+
+__all__ = [*_NAMES]  # the names of the table, in its order
+
+__getattr__, __dir__ = _lazy_names(__name__, _NAMES)

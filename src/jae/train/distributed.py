@@ -40,15 +40,14 @@ from functools import partial
 import torch
 import torch.distributed as dist
 
-from .._device import env_int
+from .._launch import distributed_on, is_writer, launch_turned_off
+from .._launch import launch as _launch
 
 __all__ = ["DataParallel", "check_environment", "check_rendezvous", "data_parallel", "draws_bar", "is_writer",
            "launch_turned_off"]
 
 logger = logging.getLogger(__name__)
 
-_OFF = ("0", "off", "false", "no")
-_ON = ("1", "on", "true", "yes", "auto", "")
 _groups: dict[str, object] = {}  # a gloo group for CPU tensors when the default group is NCCL
 #: Seconds a process waits for the others of its launch before a warning says what it waits for.
 WAIT_WARNING_S = 60
@@ -173,47 +172,9 @@ def _synced_batch_norm(norm: torch.nn.BatchNorm1d, own_forward, group, x: torch.
 
 
 def _enabled() -> bool:
-    """Whether ``JAE_DISTRIBUTED`` leaves data-parallel training on; a value that says neither on nor off (e.g.
-    'disabled', read as on before) is refused in one line."""
-    value = os.environ.get("JAE_DISTRIBUTED", "auto").strip().lower()
-    if value not in _OFF + _ON:
-        raise ValueError(f"the environment variable JAE_DISTRIBUTED={os.environ['JAE_DISTRIBUTED']!r} says neither "
-                         "on nor off: set it to 0 (every process trains alone) or 1, or unset it")
-    return value not in _OFF and dist.is_available()
-
-
-def is_writer(*, strict: bool = True) -> bool:
-    """Whether this process writes files: process 0 of an initialised process group or of a ``torchrun`` launch
-    (``RANK``, ``WORLD_SIZE`` > 1), and any process when there is neither or ``JAE_DISTRIBUTED=0``. A ``RANK`` or
-    ``WORLD_SIZE`` that is no number is refused in one line; ``strict=False`` (the CLI, before its logging is set up)
-    reads it as process 0 instead, and the first step that needs it refuses it in one line."""
-    try:
-        if not _enabled():
-            return True
-        if dist.is_initialized():
-            return dist.get_rank() == 0
-        world, rank = _launch()
-        return world < 2 or rank == 0
-    except ValueError:
-        if strict:
-            raise
-        return True
-
-
-def launch_turned_off() -> int | None:
-    """``WORLD_SIZE`` when ``JAE_DISTRIBUTED`` turns data-parallel training off in processes that ``torchrun`` started
-    together (it sets ``TORCHELASTIC_RUN_ID``): each then trains alone and writes as if it were the only one, which a
-    script may mean (each process its own seed and output) but which the CLI, giving every process the same flags,
-    cannot (each would write the same files); else None. A process alone whose environment holds a launch's variables
-    (a cluster job's ``WORLD_SIZE``, without torchrun) is not one of them; a malformed ``WORLD_SIZE`` is left to
-    :func:`check_environment`."""
-    value = os.environ.get("JAE_DISTRIBUTED", "auto").strip().lower()
-    try:
-        world = env_int("WORLD_SIZE", 1, "a number of processes")
-    except ValueError:
-        return None
-    torchrun = bool(os.environ.get("TORCHELASTIC_RUN_ID", "").strip())
-    return world if value in _OFF and world > 1 and torchrun else None
+    """Whether ``JAE_DISTRIBUTED`` leaves data-parallel training on (:func:`jae._launch.distributed_on`) and torch can
+    train data-parallel here."""
+    return distributed_on() and dist.is_available()
 
 
 def draws_bar(progress_bar) -> bool:
@@ -239,21 +200,6 @@ def given_or_own_bar(bar, *, total: int, desc: str, progress_bar):
         yield own
     finally:
         own.close()
-
-
-def _launch() -> tuple[int, int]:
-    """``WORLD_SIZE`` and ``RANK`` of a ``torchrun`` launch (1 and 0 when unset), refused in one line when they are
-    not what torchrun sets: a number of processes below 1, or a rank outside 0 to ``WORLD_SIZE - 1`` (such a process
-    was no process 0, so it wrote nothing and said nothing); with one process ``RANK`` is not read."""
-    world = env_int("WORLD_SIZE", 1, "a number of processes")
-    if world < 1:
-        raise ValueError(f"the environment variable WORLD_SIZE={world} is not a number of processes: unset it, or set "
-                         "it to 1 or more (torchrun sets it)")
-    rank = 0 if world < 2 else env_int("RANK", 0, "a process's rank")
-    if not 0 <= rank < world:
-        raise ValueError(f"the environment variable RANK={rank} is not a process's rank among WORLD_SIZE={world} "
-                         f"processes (0 to {world - 1}): unset both, or launch with torchrun, which sets them")
-    return world, rank
 
 
 def check_environment() -> None:
