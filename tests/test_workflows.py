@@ -400,9 +400,10 @@ def test_demo_refuses_too_few_cells_before_any_work(tmp_path):
 
 
 def test_fit_files_lists_the_model_only_in_the_writing_process(data, tmp_path, monkeypatch):
-    import jae.train.distributed as distributed
+    import jae._launch as launch
 
-    monkeypatch.setattr(distributed, "is_writer", lambda: False)  # a torchrun process other than 0
+    monkeypatch.setattr(launch, "is_writer", lambda strict=True: False)  # a torchrun process other than 0
     config = jae.JAEConfig(max_epochs=1)
     result = jae.fit_files(data["h5mu"], tmp_path / "m", config=config, progress_bar=False)
     assert result.written == ()
+    assert not (tmp_path / "m").exists()  # its folder was written by process 0 alone (atomic_path asks is_writer too)

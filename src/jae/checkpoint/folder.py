@@ -24,7 +24,7 @@ from .._words import first_names
 from ..io.atomic import atomic_files, atomic_path
 from ..io.outputs import check_model_folders
 from ..io.paths import is_empty_folder, user_path
-from ..train.distributed import is_writer
+from .._launch import is_writer
 from .checks import _REFIT, DESCRIPTION, WEIGHTS, damaged_folder
 from .json_text import json_text
 

@@ -12,7 +12,7 @@ import torch
 
 from .._device import float32_default, resolve_device
 from .._flags import bars_off
-from ..train.distributed import is_writer
+from .._launch import is_writer
 from ..train.loop import autograd_on, cpu_threads, make_optimizer, run_epochs
 from .config import PredictConfig
 from .model import PredictionNet

@@ -463,7 +463,7 @@ def preprocess(
     _check_fit_cells(svd_fit_cells)
     sampled = n_cells if svd_fit_cells is None else min(n_cells, svd_fit_cells)  # the SVD's cells, its cross-fit's
     total = 2 * n_blocks + sum((SVD_N_ITER + 1) * (1 + fold_count(sampled)) for k in kinds if k != "ADT")
-    from ..train.distributed import is_writer  # under torchrun, process 0 alone draws the bar (as training's)
+    from .._launch import is_writer  # under torchrun, process 0 alone draws the bar (as training's)
 
     # leave=False: gone once done, as training's and evaluate's (a finished fit left this bar alone on screen)
     with tqdm(total=total, disable=not progress_bar or bars_off() or not is_writer(), desc="preprocessing", unit="step",

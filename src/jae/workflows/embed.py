@@ -237,7 +237,7 @@ def embed_files(
     columns = with_input_obs(obs, cells, columns, annotations=None if out.suffix == ".h5ad" else inputs.annotations)
     dataset_id = _dataset_id(data)
     del data  # before an .h5mu copy of the input is read
-    from ..train.distributed import is_writer
+    from .._launch import is_writer
 
     written = []
     if is_writer():  # under torchrun only process 0 writes; the others wrote each output to a temporary (an .h5mu

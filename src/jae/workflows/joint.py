@@ -132,7 +132,7 @@ def fit_files(
         memory_budget=memory_budget, progress_bar=progress_bar,
     )
     model.save(out, overwrite=overwrite)
-    from ..train.distributed import is_writer
+    from .._launch import is_writer
 
     written = (out,) if is_writer() else ()  # under torchrun only process 0 writes the model
     return FilesResult(model=model, written=written, n_cells=int(data.n_obs))
@@ -238,7 +238,7 @@ def map_files(
     mapped = reference.map_query(data, batch_key=batch_key, epochs=epochs, layer=inputs.layer, seed=seed,
                                  progress_bar=progress_bar)
     mapped.save(out, overwrite=overwrite)
-    from ..train.distributed import is_writer
+    from .._launch import is_writer
 
     written = (out,) if is_writer() else ()  # under torchrun only process 0 writes (as fit_files says)
     return FilesResult(model=mapped, written=written, n_cells=int(data.n_obs))

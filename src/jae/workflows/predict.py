@@ -89,7 +89,7 @@ def predict_files(
     from ..prediction.api import training_kinds
     from ..prediction.checks import check_unique_features, layers_together, sources_checked, with_layer
     from ..prediction.streamed import TENX_FIX, open_source
-    from ..train.distributed import is_writer
+    from .._launch import is_writer
 
     trained = train_mod1 is not None or train_mod2 is not None
     if (model is None) != trained or (trained and (train_mod1 is None or train_mod2 is None)):
