@@ -33,7 +33,6 @@ __all__ = [
     "umap_connectivities",
     "resolve_device",
     "distance_blocks",
-    "approximate_knn",
     "resolve_knn",
     "KNN_MODES",
     "APPROXIMATE_MIN_CELLS",
@@ -370,7 +369,14 @@ def check_graph(graph) -> None:
                         "graph=None to build it from the embedding")
 
 
-from ._knn_approx import approximate_knn  # noqa: E402  (it uses _as_float_matrix above)
+def __getattr__(name: str):
+    """``approximate_knn``, which lives in :mod:`jae.metrics._knn_approx`: that module imports this one
+    (``_as_float_matrix``), so it is read on first use, whichever of the two a process imports first."""
+    if name == "approximate_knn":
+        from ._knn_approx import approximate_knn
+
+        return approximate_knn
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def neighbor_graph(
@@ -411,6 +417,8 @@ def neighbor_graph(
     E = _as_float_matrix(embedding)
     n_neighbors = graph_neighbors(E.shape[0], n_neighbors)
     if resolve_knn(knn, E.shape[0]) == "approximate":
+        from ._knn_approx import approximate_knn
+
         log.info("neighbours: approximate (inverted file + descent, seed %d) for %d cells", seed, E.shape[0])
         indices, distances = approximate_knn(E, n_neighbors=n_neighbors, seed=seed)
     else:
