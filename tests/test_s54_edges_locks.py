@@ -87,3 +87,15 @@ def test_a_cell_ranger_files_names_read_later_say_a_writers_lock_too(tmp_path):
     with held_for_writing(path):
         with pytest.raises(ValueError, match=rf"^{path} cannot be opened again \(Cell Ranger \.h5 s\.h5\): {HELD}"):
             counts.obs_names
+
+
+def test_the_input_read_whole_for_the_output_says_a_writers_lock(h5mu):
+    """jae embed's .h5mu output, when the input's layout cannot be copied byte for byte, reads the input whole again
+    (embedding_output._read_untouched): a writer holding it since is said as open_again says it, from that read's own
+    open (jae.io.files.reopened), not by opening the file once more first."""
+    from jae.workflows.embedding_output import _read_untouched
+
+    assert _read_untouched(h5mu).n_obs == 80
+    with held_for_writing(h5mu):
+        with pytest.raises(ValueError, match=rf"^{h5mu} cannot be opened again \(copied into the output\): {HELD}"):
+            _read_untouched(h5mu)

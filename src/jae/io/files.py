@@ -13,7 +13,7 @@ from pathlib import Path
 import h5py
 
 __all__ = ["check_not_mudata", "check_is_mudata", "check_is_anndata", "check_is_10x", "check_not_empty", "other_kind",
-           "file_state", "check_unchanged", "open_again"]
+           "file_state", "check_unchanged", "open_again", "reopened"]
 
 PathLike = str | os.PathLike
 
@@ -295,8 +295,16 @@ def open_again(path: Path, where: str) -> h5py.File:
     modality 'rna' layer 'counts'"``): a streamed read's next pass, the input copied into an output. Another process
     may have opened it for writing since (HDF5's file lock) or deleted it: said in one line naming the file, with the
     reason and fix of the first open's refusal (:func:`_readable`), not as h5py's 'unable to lock file, errno = 11'."""
-    try:
+    with reopened(path, where):
         return h5py.File(path, "r")
+
+
+@contextmanager
+def reopened(path: Path, where: str):
+    """:func:`open_again`'s refusals for a block that opens ``path`` again its own way (a reader of the whole file):
+    its error opening or reading it said in one line naming the file, the reason and the fix."""
+    try:
+        yield
     except FileNotFoundError:
         raise FileNotFoundError(_gone(path, where)) from None
     except OSError as err:

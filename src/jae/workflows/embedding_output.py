@@ -132,10 +132,10 @@ def _warn_earlier_labels(model, kept, out: Path) -> None:
 
 def _read_untouched(path: Path):
     """The MuData in ``path`` exactly as stored: the user's modality names and obs (with its dtypes), nothing added."""
-    from ..io.files import open_again
+    from ..io.files import reopened
     from ..io.readers import read_h5mu_as_stored
 
     if not Path(path).is_file():  # a zarr store
         return read_h5mu_as_stored(path)
-    with open_again(path, "copied into the output"):  # held: another process opening it for writing since is refused
+    with reopened(path, "copied into the output"):  # a writer's lock since the first read: said as open_again says it
         return read_h5mu_as_stored(path)
