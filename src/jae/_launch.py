@@ -70,14 +70,16 @@ def launch_turned_off() -> int | None:
     script may mean (each process its own seed and output) but which the CLI, giving every process the same flags,
     cannot (each would write the same files); else None. A process alone whose environment holds a launch's variables
     (a cluster job's ``WORLD_SIZE``, without torchrun) is not one of them; a malformed ``WORLD_SIZE`` is left to
-    :func:`jae.train.distributed.check_environment`."""
-    value = os.environ.get("JAE_DISTRIBUTED", "auto").strip().lower()
+    :func:`jae.train.distributed.check_environment`, as is a ``JAE_DISTRIBUTED`` that says neither on nor off
+    (:func:`distributed_on` refuses it)."""
     try:
+        if distributed_on():
+            return None
         world = env_int("WORLD_SIZE", 1, "a number of processes")
     except ValueError:
         return None
     torchrun = bool(os.environ.get("TORCHELASTIC_RUN_ID", "").strip())
-    return world if value in OFF and world > 1 and torchrun else None
+    return world if world > 1 and torchrun else None
 
 
 def launch() -> tuple[int, int]:

@@ -184,7 +184,7 @@ class Design:
 
 
 def _gene_names(n_genes: int, organism: str, rng: np.random.Generator) -> tuple[pd.Index, np.ndarray, np.ndarray]:
-    from ..preprocess.cell_cycle import cell_cycle_genes
+    from .._cell_cycle_genes import cell_cycle_genes  # not jae.preprocess: no numba for the names
 
     s_genes, g2m_genes = cell_cycle_genes(organism)
     n_cc = len(s_genes) + len(g2m_genes)

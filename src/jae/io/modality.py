@@ -232,7 +232,7 @@ _PROTEIN_NAME = re.compile(r"^(?:anti[-_ ]?)?(?:(?:human|mouse|hu|mo)[-_. ])?(?:
 
 def _cell_cycle_symbols() -> frozenset:
     """The human and mouse cell-cycle genes' symbols and Ensembl IDs (jae.resources), upper case."""
-    from ..preprocess.cell_cycle import _gene_table
+    from .._cell_cycle_genes import _gene_table
 
     return frozenset(str(v).upper() for o in ("human", "mouse") for c in ("gene_name", "gene_id")
                      for v in _gene_table(o)[c])

@@ -23,7 +23,8 @@ from .chunked import BackedCounts, InMemoryCounts, _encoding, format_bytes, matr
 from .modality import MOD_NAMES, detect_kind
 from .mosaic import stored_x, unique_cells_of
 from .cell_obs import DROPPED, agreeing_obs, columns_taken_elsewhere, mark_dropped, modality_obs
-from .raw import RAW, RAW_GROUP, counts_location, counts_noted, note_counts_from_x, note_raw, refuse_raw_file_repeats
+from .raw import (RAW_GROUP, counts_location, counts_noted, note_counts_from_x, note_raw, raw_applies,
+                  refuse_raw_file_repeats)
 from .readers import pair_kinds
 
 __all__ = ["PairedFiles", "open_competition", "DifferentCellsError"]
@@ -309,7 +310,7 @@ def _counts_location(f: h5py.Group, layer: str | None, *, where: str) -> str | N
         return stored_x(f, where)
     if "layers" in f and layer in f["layers"]:
         return layer
-    if layer == RAW:  # jae.io.raw: the AnnData's .raw, else .X
+    if raw_applies(f.get("layers", ()), layer):  # jae.io.raw: the AnnData's .raw, else .X
         if "raw" in f and "X" in f["raw"]:
             note_raw(where, (_encoding(f["raw"]["X"])[1][1], _encoding(f["X"])[1][1] if "X" in f else 0))
             return RAW_GROUP

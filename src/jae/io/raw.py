@@ -25,8 +25,8 @@ from contextvars import ContextVar
 import anndata as ad
 
 __all__ = ["RAW", "RAW_GROUP", "counts_location", "counts_or_x", "counts_read", "counts_hint_for", "note_counts_from_x",
-           "note_raw", "raw_count_names", "refuse_raw_file_repeats", "refuse_raw_repeats", "resolve_raw", "counts_noted",
-           "x_read_hint", "names_read", "counts_names"]
+           "note_raw", "raw_applies", "raw_count_names", "refuse_raw_file_repeats", "refuse_raw_repeats", "resolve_raw",
+           "counts_noted", "x_read_hint", "names_read", "counts_names"]
 
 logger = logging.getLogger(__name__)
 
@@ -53,16 +53,17 @@ def names_read(names):
         _READ.reset(token)
 
 
-def _raw_applies(adata: ad.AnnData, layer: str | None) -> bool:
-    """Whether ``layer`` is the ``'raw'`` of this module rather than a layer's name: ``layer='raw'`` and ``adata`` has
-    no layer so named (then its counts are ``.raw``'s, or ``.X``'s for want of a ``.raw``)."""
-    return layer == RAW and RAW not in adata.layers
+def raw_applies(layers, layer: str | None) -> bool:
+    """Whether ``layer`` is the ``'raw'`` of this module rather than a layer's name: ``layer='raw'`` and ``layers``
+    (an AnnData's, or the ``layers`` group of one stored in a file) hold no layer so named (then its counts are
+    ``.raw``'s, or ``.X``'s for want of a ``.raw``)."""
+    return layer == RAW and RAW not in layers
 
 
 def _counts_source(adata: ad.AnnData, layer: str | None):
     """What ``adata``'s counts at ``layer`` are read from, matrix and features: its ``.raw`` where ``layer='raw'``
-    applies (:func:`_raw_applies`) and there is one, else ``adata`` itself."""
-    return adata.raw if _raw_applies(adata, layer) and adata.raw is not None else adata
+    applies (:func:`raw_applies`) and there is one, else ``adata`` itself."""
+    return adata.raw if raw_applies(adata.layers, layer) and adata.raw is not None else adata
 
 
 def counts_names(adata: ad.AnnData, layer: str | None):
@@ -78,7 +79,7 @@ def resolve_raw(adata: ad.AnnData, layer: str | None, *, where: str, unique: boo
     are matched by name: jae.predict's sources, combine_samples' samples): feature names ``.raw`` repeats among one
     kind are refused with the fix on ``.raw`` (:func:`_refuse_repeated`; :func:`refuse_raw_repeats` for fit and a
     query); a reader's result is left to the later checks, whose fix works on it."""
-    if not _raw_applies(adata, layer):
+    if not raw_applies(adata.layers, layer):
         return adata
     source = _counts_source(adata, layer)
     if unique and adata.raw is not None:  # .X's may be unique (var_names_make_unique after adata.raw = adata.copy())

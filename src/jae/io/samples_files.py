@@ -171,6 +171,15 @@ _PASSED_OVER: set[str] = set()
 
 
 @contextmanager
+def scratch_folder():
+    """A new folder (a :class:`pathlib.Path`) of the temporary folder (:func:`temporary_folder`: a ``TMPDIR`` passed
+    over is said), removed with what it holds when the block ends: for files read back within the block, where
+    :func:`temporary_file` keeps its file until the workflow ends."""
+    with tempfile.TemporaryDirectory(dir=temporary_folder()) as folder:
+        yield Path(folder)
+
+
+@contextmanager
 def temporary_file(prefix: str, name: str):
     """A path ``name`` in a new folder (named ``prefix``...) of the temporary folder (:func:`temporary_folder`),
     removed with its folder when the workflow ends (:func:`removes_temporary_files`) or at exit, and at once when the

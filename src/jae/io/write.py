@@ -411,16 +411,14 @@ def read_h5mu_bare(path: str | os.PathLike):
     """The MuData of the ``.h5mu`` file ``path`` (as :func:`jae.io.readers.read_h5mu_as_stored` reads it) without the
     modalities' matrices (``X``, ``layers``, ``raw``, ``obsp``, ``varp``: its counts): every global entry, and each
     modality's ``obs``, ``var``, ``obsm``, ``varm`` and ``uns``; for :func:`graft_h5mu`."""
-    import tempfile
-
     import h5py
 
     from .files import open_again
     from .readers import read_h5mu_as_stored
-    from .samples_files import temporary_folder
+    from .samples_files import scratch_folder
 
-    with tempfile.TemporaryDirectory(dir=temporary_folder()) as folder:  # (TMPDIR passed over: said)
-        bare = Path(folder) / "bare.h5mu"
+    with scratch_folder() as folder:
+        bare = folder / "bare.h5mu"
         with open_again(path, "copied into the output") as f, h5py.File(bare, "w", userblock_size=512) as g:
             g.attrs.update(f.attrs)
             for key in f:
@@ -452,12 +450,10 @@ def graft_h5mu(mdata, source: str | os.PathLike, path: str | os.PathLike, modali
     """Write a copy of the ``.h5mu`` file ``source`` to ``path`` (atomically) whose global entries and modality
     ``modality`` are those of ``mdata`` (:func:`read_h5mu_bare` of it, changed: a modality added), as ``MuData.write``
     of ``mdata`` writes them; the other modalities are copied byte for byte (their counts are never read)."""
-    import tempfile
-
     import h5py
 
     from .readers import _quiet_mudata
-    from .samples_files import check_disk, temporary_folder
+    from .samples_files import check_disk, scratch_folder, temporary_folder
 
     path = user_path(path)
     folder = temporary_folder()  # (TMPDIR passed over: said) the modality written there first: room for it checked
@@ -465,9 +461,8 @@ def graft_h5mu(mdata, source: str | os.PathLike, path: str | os.PathLike, modali
     check_disk(sum(_held_bytes(m) for m in held.values()) + 2**20, folder,
                doing=f"writing modality {modality!r} of {path.name}", fix="write the prediction to its own file "
                "(impute_out=FILE.h5ad)")
-    with atomic_path(path, protect=protect, overwrite=overwrite) as tmp, tempfile.TemporaryDirectory(dir=folder) as \
-            scratch:
-        written = Path(scratch) / "bare.h5mu"
+    with atomic_path(path, protect=protect, overwrite=overwrite) as tmp, scratch_folder() as scratch:
+        written = scratch / "bare.h5mu"
         with _quiet_mudata():
             mdata.write(written)
         with h5py.File(written, "r") as w:  # the entries replaced left out of the copy, not deleted from it

@@ -14,16 +14,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import scipy.sparse as sp
-import torch
 
 from .._device import usable_device as resolve_device  # a device torch cannot use here: one line naming the fix
 from .._flags import is_whole
 from .._neighbours import MIN_SCORED_CELLS, N_NEIGHBORS  # one source with jae.evaluate's floor
 from ._labels import as_labels, by_cells
+
+if TYPE_CHECKING:  # torch is imported where the distance blocks are computed: reading this module loads none
+    import torch
 
 __all__ = [
     "NeighborGraph",
@@ -113,6 +115,8 @@ def float32_tensor(X, device) -> torch.Tensor:
     """``X`` as a float32 tensor on ``device``. An array numpy reversed without copying (``E[::-1]``, ``np.flip``,
     a DataFrame's ``.iloc[::-1]``) has negative strides, which torch refuses ("tensors with negative strides are not
     currently supported"): it is copied first; any other array is taken as it is."""
+    import torch
+
     X = np.asarray(X, dtype=np.float32)
     if any(stride < 0 for stride in X.strides):
         X = X.copy()
@@ -137,6 +141,8 @@ def distance_blocks(
     ------
     ``(start, stop, D)`` with ``D`` a float32 tensor ``(stop - start, n)`` on ``device``.
     """
+    import torch
+
     dev = resolve_device(device)
     Xt = float32_tensor(X, dev)
     Xt = Xt - Xt.mean(dim=0, keepdim=True)  # centring keeps the |x|^2 - 2xy + |y|^2 trick accurate
@@ -178,6 +184,8 @@ def knn_and_cluster_sums(
     dev = resolve_device(device)
     if dev.type == "cpu" and n >= FUSED_MIN_CELLS:
         return _knn_and_cluster_sums_fused(X, codes, k)
+    import torch
+
     # With clusters, cells are processed sorted by cluster so that per-cluster sums are sums of contiguous column
     # ranges (numpy's reduceat on CPU, a one-hot product on GPU); results are mapped back to the input order.
     order = np.argsort(codes, kind="stable") if codes is not None else np.arange(n)

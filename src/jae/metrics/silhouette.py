@@ -20,7 +20,6 @@ import numbers
 from collections.abc import Sequence
 
 import numpy as np
-import torch
 
 from ..config import as_seed
 from ._graph import (
@@ -67,6 +66,8 @@ def _sample_rows(n: int, max_cells: int | None, seed) -> np.ndarray | None:
 
 def _row_cluster_sums(X: np.ndarray, code: np.ndarray, k: int, rows: np.ndarray, *, device=None) -> np.ndarray:
     """``(len(rows), k)`` float64 sums of euclidean distances from the cells ``rows`` to every cluster's cells."""
+    import torch
+
     dev = resolve_device(device)
     Xt = float32_tensor(X, dev)
     Xt = Xt - Xt.mean(dim=0, keepdim=True)  # centring keeps the |x|^2 - 2xy + |y|^2 trick accurate
@@ -127,6 +128,8 @@ def _silhouette_codes(
     if resolve_device(device).type == "cpu" and n >= FUSED_MIN_SUMS:  # each pair once, in cache-sized tiles
         _, _, sums = _knn_and_cluster_sums_fused(X, code, 1)
         return silhouette_from_sums(sums, code)
+    import torch
+
     out = np.empty(n, dtype=np.float64)
     onehot = None
     for start, stop, D in distance_blocks(X, device=device):

@@ -1,7 +1,8 @@
 """Cell-cycle scores (S and G2/M) from log-normalised expression, the way scanpy and scib compute them.
 
 The gene lists are the Tirosh et al. (2016) S-phase and G2/M-phase markers, human and mouse, stored in
-``jae/resources/cell_cycle_genes_{human,mouse}.txt`` (symbol, Ensembl ID, phase). Scoring follows
+``jae/resources/cell_cycle_genes_{human,mouse}.txt`` (symbol, Ensembl ID, phase), read by
+:mod:`jae._cell_cycle_genes` (without numba, which the scoring's kernels here import). Scoring follows
 ``scanpy.tl.score_genes_cell_cycle`` exactly: the score of a gene set is its mean expression minus the mean
 expression of control genes drawn at random from the same expression bins (25 bins of mean expression; per
 bin ``min(#S, #G2M)`` genes), each set drawn from a fresh ``RandomState(seed)``. With ``seed=0`` the scores
@@ -16,13 +17,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .._cell_cycle_genes import ORGANISMS, _gene_table, cell_cycle_genes  # read without numba (jae.simulate)
 from .._compiled import compiled
 
 __all__ = ["cell_cycle_genes", "score_cell_cycle", "CellCycleGenes", "CellCycleScorer", "add_grouped", "score_grouped",
@@ -30,52 +30,7 @@ __all__ = ["cell_cycle_genes", "score_cell_cycle", "CellCycleGenes", "CellCycleS
 
 log = logging.getLogger(__name__)
 
-#: Accepted organism names (lower case) -> resource file stem.
-ORGANISMS = {
-    "human": "human",
-    "homo sapiens": "human",
-    "homo_sapiens": "human",
-    "hs": "human",
-    "mouse": "mouse",
-    "mus musculus": "mouse",
-    "mus_musculus": "mouse",
-    "mm": "mouse",
-}
-
 _N_BINS = 25  # scanpy.tl.score_genes default
-
-
-@lru_cache(maxsize=None)
-def _gene_table(organism: str) -> pd.DataFrame:
-    key = ORGANISMS.get(str(organism).strip().lower())
-    if key is None:
-        raise ValueError(
-            f"unknown organism {organism!r}; use one of {sorted(set(ORGANISMS))} "
-            "(the competition files store it in uns['organism'])"
-        )
-    text = resources.files("jae.resources").joinpath(f"cell_cycle_genes_{key}.txt")
-    with text.open("r", encoding="utf-8") as fh:
-        return pd.read_table(fh, comment="#", dtype=str)
-
-
-def cell_cycle_genes(organism: str) -> tuple[list[str], list[str]]:
-    """The Tirosh et al. S-phase and G2/M-phase marker gene symbols.
-
-    Parameters
-    ----------
-    organism
-        ``'human'`` or ``'mouse'`` (also ``'homo sapiens'``, ``'mus_musculus'``, ...). Human symbols are upper
-        case, mouse symbols capitalised, as in scib.
-
-    Returns
-    -------
-    ``(s_genes, g2m_genes)``: two lists of gene symbols (43 and 54 genes).
-    """
-    table = _gene_table(organism)
-    return (
-        table.loc[table["phase"] == "S", "gene_name"].tolist(),
-        table.loc[table["phase"] == "G2/M", "gene_name"].tolist(),
-    )
 
 
 def _present(table: pd.DataFrame, phase: str, var_names: pd.Index) -> list[str]:

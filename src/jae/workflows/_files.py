@@ -211,8 +211,9 @@ def _feature_types(f, layer: str | None) -> np.ndarray | None:
     ``layer='raw'`` reads from there) as text, that column read alone (a categorical's categories in use, not a text per
     feature); None without it."""
     from ..io.modality import var_feature_types
+    from ..io.raw import raw_applies
 
-    raw = layer == "raw" and "raw" in f and "raw" not in f.get("layers", {})  # jae.io.raw's rule: a 'raw' layer first
+    raw = raw_applies(f.get("layers", {}), layer) and "raw" in f  # read whole: anndata's .raw, as resolve_raw reads it
     types = var_feature_types(f["raw"]["var"] if raw else f.get("var"))
     return None if types is None else np.asarray(pd.unique(types)).astype(str)
 
