@@ -196,7 +196,7 @@ _PHRASES: tuple[tuple[str, _Replacement], ...] = (
     (r"^path (\S+) is a folder; give a file path for path$", r"OUT \1 is a folder; give a file path for OUT"),
     (r"\bthe folder of path (\S+), is a file; choose another path$", r"the folder of OUT \1, is a file; choose another OUT"),
     (r"\bof path (\S+) is not writable; choose another path\b", r"of OUT \1 is not writable; choose another OUT"),
-    # jae.evaluation.inputs._files_obsm: a modality's obsm lacking the cells measured in the other modality only
+    # jae.evaluation.inputs._obsm_in_group: a modality's obsm lacking the cells measured in the other modality only
     (r"\bor pass it as an embedding file: embeddings=\{name: FILE\}", "or give it as --prediction NAME=FILE"),
     # jae.embed_files: a seed that no fine-tuning reads (finetune_epochs=0, or a mapped model)
     (r"\bpass seed=None\b", "drop --seed"),

@@ -376,21 +376,13 @@ def warn_scaled_gex(values: np.ndarray, what: str, notes: list | None = None) ->
             "counts) in .X", what)
 
 
-def warn_ambiguous_obsm(data, key: str, files: bool) -> None:
+def warn_ambiguous_obsm(data, key: str, held_by: list[str] | None = None) -> None:
     """Warn when ``obsm[key]`` is not the data's own but several modalities hold one (muon's CITE-seq tutorial
-    computes ``X_pca`` of both 'rna' and 'prot'): the first modality's is scored, which the table did not say."""
-    if files:
-        from ..io.files import open_again
-
-        holders = []
-        for c in data.counts:
-            if c.modality is None:  # an .h5ad: its own obsm
-                return
-            with open_again(c.path, f"obsm[{key!r}]") as f:
-                if key in f.get("obsm", {}):
-                    return
-                if key in f["mod"][c.modality].get("obsm", {}):
-                    holders.append(str(c.modality))
+    computes ``X_pca`` of both 'rna' and 'prot'): the first modality's is scored, which the table did not say.
+    ``held_by``: for files opened lazily, the modalities holding it that :func:`jae.evaluation.inputs.files_obsm`
+    found where it read it (None: data in memory, looked at here)."""
+    if held_by is not None:
+        holders = held_by
     else:
         if key in getattr(data, "obsm", {}):
             return

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .inputs import _is_file_name, _is_files, as_array, frame_embedding, obsm_embedding, read_embedding
+from .inputs import (ObsmKey, _is_file_name, as_array, files_obsm, frame_embedding, obsm_embedding, obsm_place,
+                     read_embedding, recorded_columns)
 from .checks import check_values, warn_ambiguous_obsm
 from ..io.features import by_cell_names
 from ..io.paths import user_path
@@ -34,6 +35,7 @@ def read_embeddings(data, items: Mapping, *, labelled: np.ndarray, files: bool,
     arrays: dict[str, np.ndarray] = {}
     columns: dict[str, list[str] | None] = {}  # jae's column names, for the share:<block> diagnostics
     sources: dict = {}  # where each row's embedding came from, named in the report (attrs['description'])
+    recorded: dict = {}  # jae's column names recorded beside an obsm key of files, read with it
     # every key (and the baseline's name) is kept: a file named by its label takes none of them, nor another's row
     given = set(items) | ({"svd_baseline"} if baseline else set())
     for name, value in items.items():
@@ -43,14 +45,18 @@ def read_embeddings(data, items: Mapping, *, labelled: np.ndarray, files: bool,
             name = label if name != str(value) else _file_row_name(label, value, taken=(given - {name}) | set(arrays))
             value = user_path(value)  # named as a file in the report
         elif isinstance(value, str):
-            try:
-                E = obsm_embedding(data, value)
-                warn_ambiguous_obsm(data, value, files)
+            try:  # lazily opened files: each opened once, for the values, where they are, and jae's record
+                stored = files_obsm(data, value) if files else None
+                E = obsm_embedding(data, value) if stored is None else stored.values
+                warn_ambiguous_obsm(data, value, None if stored is None else stored.held_by)
             except KeyError:
                 if _is_file_name(value):  # a mistyped path, not an obsm key
                     raise FileNotFoundError(f"embedding {name!r}: no file {value} (nor an obsm key of that name); "
                                             "check the path") from None
                 raise
+            if stored is not None:
+                recorded[name] = stored.columns
+            value = ObsmKey(value, obsm_place(data, value) if stored is None else stored.place)
         elif isinstance(value, pd.DataFrame) and not isinstance(value.index, pd.RangeIndex):  # indexed by cell names
             E = frame_embedding(value, data.obs_names, name=name, scored=labelled)  # may lack unscored cells, as a file
         else:
@@ -61,7 +67,8 @@ def read_embeddings(data, items: Mapping, *, labelled: np.ndarray, files: bool,
         if E.ndim != 2 or E.shape[0] != data.n_obs:
             raise ValueError(f"embedding {name!r} has shape {E.shape}; pass one row per cell ({data.n_obs} cells)")
         check_values(name, E, data.obs_names, labelled)
-        arrays[name], columns[name], sources[name] = E, _block_columns(data, value, E.shape[1]), value
+        names = recorded[name] if name in recorded else _recorded(data, value)
+        arrays[name], columns[name], sources[name] = E, _block_columns(names, E.shape[1]), value
     return arrays, columns, sources
 
 
@@ -74,25 +81,26 @@ def _file_row_name(label: str, path, *, taken: set) -> str:
     return next(c for c in candidates if c not in taken)
 
 
-def _block_columns(data, value, n_dims: int) -> list[str] | None:
-    """The column names of an embedding when they name jae's blocks (``<block>:<name>``, :attr:`jae.JAE.column_names`),
-    for the ``share:<block>`` diagnostics: a DataFrame's columns, or the record jae keeps beside an embedding
-    (``uns[<key>]['columns']``, :func:`jae.provenance.record`): the data's (in memory, or in its files) for an obsm
-    key, the file's ``uns['jae']`` for a file ``jae embed`` wrote. None otherwise (an array, another tool's
-    embedding)."""
+def _recorded(data, value) -> list | None:
+    """The column names of an embedding when they may name jae's blocks: a DataFrame's columns, or the record jae
+    keeps beside an embedding (``uns[<key>]['columns']``, :func:`jae.provenance.record`): the data's (in memory) for
+    an obsm key (of files: :func:`jae.evaluation.inputs.files_obsm` reads it), the file's ``uns['jae']`` for a file
+    ``jae embed`` wrote. None otherwise (an array, another tool's embedding)."""
     from ..provenance import uns_key
 
-    names = None
     if isinstance(value, pd.DataFrame):
-        names = list(value.columns)
-    elif isinstance(value, os.PathLike) or (isinstance(value, str) and _names_path(value)):
-        names = _recorded_columns(user_path(value), "jae")
-    elif isinstance(value, str) and _is_files(data):
-        paths = dict.fromkeys(c.path for c in getattr(data, "counts", ()))
-        names = next((n for n in (_recorded_columns(p, uns_key(value)) for p in paths) if n is not None), None)
-    elif isinstance(value, str):
+        return list(value.columns)
+    if isinstance(value, os.PathLike) or (isinstance(value, str) and _names_path(value)):
+        return _recorded_columns(user_path(value), "jae")
+    if isinstance(value, str):
         record = (getattr(data, "uns", None) or {}).get(uns_key(value))
-        names = list(record["columns"]) if isinstance(record, Mapping) and "columns" in record else None
+        return list(record["columns"]) if isinstance(record, Mapping) and "columns" in record else None
+    return None
+
+
+def _block_columns(names: list | None, n_dims: int) -> list[str] | None:
+    """``names`` (:func:`_recorded`) when they name jae's blocks (``<block>:<name>``, :attr:`jae.JAE.column_names`),
+    one for each of the ``n_dims`` columns, for the ``share:<block>`` diagnostics; None otherwise."""
     if names is None or len(names) != n_dims or not any(":" in str(c) for c in names):
         return None
     return [str(c) for c in names]
@@ -105,9 +113,8 @@ def _recorded_columns(path: Path, key: str) -> list[str] | None:
 
     try:
         with h5py.File(path, "r") as f:
-            where = f"uns/{key}/columns"
-            return list(f[where].asstr()[()]) if where in f else None
-    except (OSError, TypeError, ValueError):  # not HDF5 (the readers say so), or not text
+            return recorded_columns(f, key)
+    except (OSError, TypeError, ValueError):  # not HDF5 (the readers say so)
         return None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import logging
 
@@ -209,33 +210,96 @@ def _is_files(data) -> bool:
     return isinstance(data, FilesOnDisk)
 
 
-def _files_obsm(files, key: str) -> np.ndarray:
-    """``obsm[key]`` of lazily opened files (an ``.h5mu``'s global obsm, else a modality's or an ``.h5ad``'s), read
-    alone, in the files' cell order."""
-    from ..io.elems import read_elem
-    from ..io.files import open_again
+class ObsmKey(str):
+    """An obsm key scored, with where it was read (``place``: :func:`obsm_place`'s words), for the report to name
+    it so without opening lazily opened files again."""
 
-    available = set()
-    for c in files.counts:
-        with open_again(c.path, f"obsm[{key!r}]") as f:
-            groups = ([f] if c.modality is not None else []) + [f["mod"][c.modality] if c.modality is not None else f]
-            for g in groups:
+    place: str
+
+    def __new__(cls, key: str, place: str):
+        self = super().__new__(cls, key)
+        self.place = place
+        return self
+
+
+class StoredObsm(NamedTuple):
+    """What :func:`files_obsm` reads of an obsm key of lazily opened files, each file opened once."""
+
+    values: np.ndarray  #: the embedding, in the files' cell order
+    place: str  #: where it was read, in the report's words (:func:`obsm_place`)
+    held_by: list[str]  #: the modalities holding it when neither an .h5mu's global obsm nor an .h5ad does
+    columns: list[str] | None  #: jae's record of its column names (``uns[<key>]['columns']``), the first file's
+
+
+def files_obsm(files, key: str) -> StoredObsm:
+    """``obsm[key]`` of lazily opened files (an ``.h5mu``'s global obsm, else a modality's or an ``.h5ad``'s), read
+    alone, in the files' cell order, with where it was read, the modalities holding it and jae's record of its
+    columns (for :func:`jae.evaluation.embeddings.read_embeddings`, the report and the ambiguity warning): each file
+    opened once."""
+    from contextlib import ExitStack
+    from ..io.files import open_again
+    from ..provenance import uns_key
+
+    with ExitStack() as stack:
+        opened: dict = {}
+
+        def file(path):
+            if path not in opened:
+                opened[path] = stack.enter_context(open_again(path, f"obsm[{key!r}]"))
+            return opened[path]
+
+        found, available = None, set()
+        for c in files.counts:
+            f = file(c.path)
+            for g in [f, f["mod"][c.modality]] if c.modality is not None else [f]:
                 names = _obsm_names(g)
                 available.update(names)
                 if key in names:
-                    E = read_elem(g["obsm"][key])
-                    E = E.toarray() if sp.issparse(E) else np.asarray(E)
-                    index = read_elem(g["obs"]).index
-                    at = pd.Index(index).get_indexer(files.obs_names)
-                    if (at < 0).any():  # a modality's (or one file's) embedding of the cells measured in it only
-                        where = f"obsm[{key!r}] of {c.path.name}" if g is f else \
-                            f"obsm[{key!r}] of modality {c.modality!r} of {c.path.name}"
-                        raise ValueError(f"{where} lacks {int((at < 0).sum())} of the data's {len(at)} cells; store "
-                                         "the embedding of every cell in the global obsm of an .h5mu (one row per "
-                                         "cell), or pass it as an embedding file: embeddings={name: FILE}")
-                    # (a file's rows beyond the data's cells, e.g. of cells only its hashtags hold: left out)
-                    return E if len(E) == len(at) and np.array_equal(at, np.arange(len(at))) else E[at]
-    raise _not_in_obsm(key, sorted(available))
+                    found = _obsm_in_group(g, key, files.obs_names, f"obsm[{key!r}] of {c.path.name}" if g is f else
+                                           f"obsm[{key!r}] of modality {c.modality!r} of {c.path.name}")
+                    place = (f"obsm[{key!r}] of {c.path.name}" if c.modality is None else f"obsm[{key!r}]"
+                             if g is f else f"obsm[{key!r}] of modality {str(c.modality)!r}")
+                    break
+            if found is not None:
+                break
+        if found is None:
+            raise _not_in_obsm(key, sorted(available))
+        held_by = []  # (a modality's, or several: warned of by jae.evaluation.checks.warn_ambiguous_obsm)
+        for c in files.counts:
+            if c.modality is None or key in file(c.path).get("obsm", {}):  # an .h5ad's, or the .h5mu's own
+                held_by = []
+                break
+            if key in file(c.path)["mod"][c.modality].get("obsm", {}):
+                held_by.append(str(c.modality))
+        paths = dict.fromkeys(c.path for c in files.counts)
+        columns = next((n for n in (recorded_columns(file(p), uns_key(key)) for p in paths) if n is not None), None)
+    return StoredObsm(found, place, held_by, columns)
+
+
+def _obsm_in_group(g, key: str, obs_names: pd.Index, where: str) -> np.ndarray:
+    """``obsm[key]`` of the stored AnnData ``g`` (an h5py group) in ``obs_names`` order (refused in one line, naming it
+    by ``where``, when it lacks some of them)."""
+    from ..io.elems import read_elem
+
+    E = read_elem(g["obsm"][key])
+    E = E.toarray() if sp.issparse(E) else np.asarray(E)
+    at = pd.Index(read_elem(g["obs"]).index).get_indexer(obs_names)
+    if (at < 0).any():  # a modality's (or one file's) embedding of the cells measured in it only
+        raise ValueError(f"{where} lacks {int((at < 0).sum())} of the data's {len(at)} cells; store the embedding "
+                         "of every cell in the global obsm of an .h5mu (one row per cell), or pass it as an embedding "
+                         "file: embeddings={name: FILE}")
+    # (a file's rows beyond the data's cells, e.g. of cells only its hashtags hold: left out)
+    return E if len(E) == len(at) and np.array_equal(at, np.arange(len(at))) else E[at]
+
+
+def recorded_columns(f, key: str) -> list[str] | None:
+    """``uns[key]['columns']`` of a stored AnnData or MuData (an open h5py file: jae's record of an embedding); None
+    without one, or one that is not text."""
+    where = f"uns/{key}/columns"
+    try:
+        return list(f[where].asstr()[()]) if where in f else None
+    except (OSError, TypeError, ValueError):
+        return None
 
 
 def _obsm_names(group) -> list[str]:
@@ -266,7 +330,7 @@ def stored_obsm_keys(paths) -> list[str]:
 def obsm_embedding(data, key: str) -> np.ndarray:
     """``data.obsm[key]``, or a modality's ``obsm[key]`` in the data's cell order (data in memory or opened lazily)."""
     if _is_files(data):
-        return _files_obsm(data, key)
+        return files_obsm(data, key).values
     holders = (data, *getattr(data, "mod", {}).values())
     masks = set(getattr(data, "mod", {}))  # MuData keeps a mask per modality in its obsm: not embeddings
 
@@ -295,16 +359,8 @@ def obsm_place(data, key: str) -> str:
     """Where :func:`obsm_embedding` reads ``obsm[key]`` from, in the report's words: ``"obsm['X_pca']"`` (the data's
     own, or an ``.h5mu``'s global one), ``"obsm['X_pca'] of modality 'rna'"`` (a modality's: muon's CITE-seq tutorial
     stores an ``X_pca`` in both 'rna' and 'prot'), or ``"obsm['X_pca'] of x.mod1.h5ad"`` (one of the files)."""
-    if _is_files(data):
-        from ..io.files import open_again
-
-        for c in data.counts:
-            with open_again(c.path, f"obsm[{key!r}]") as f:  # in _files_obsm's order
-                if key in _obsm_names(f):
-                    return f"obsm[{key!r}]" if c.modality is not None else f"obsm[{key!r}] of {c.path.name}"
-                if c.modality is not None and key in _obsm_names(f["mod"][c.modality]):
-                    return f"obsm[{key!r}] of modality {str(c.modality)!r}"
-        return f"obsm[{key!r}]"
+    if _is_files(data):  # (its values read too: the files are opened once for both)
+        return files_obsm(data, key).place
     mods = getattr(data, "mod", {})
     if key in getattr(data, "obsm", {}) and key not in mods:  # MuData's per-modality masks are no embeddings
         return f"obsm[{key!r}]"

@@ -250,9 +250,9 @@ def h5mu_copy_layout(path: str | os.PathLike, cells: pd.Index, modality: str | N
     """What :func:`write_h5mu_copy` needs of the ``.h5mu`` file ``path`` to add jae's entries to a byte copy of it
     (read back as ``mudata.read_h5mu`` reads a copy written whole), when it can: ``cells`` (the global cell names
     in their stored order), ``obs`` / ``obsm`` (the global keys) and ``layers`` / ``obs_names`` / ``var_names`` of
-    ``modality`` (the one an imputed layer goes to, when given). None, and the copy is written whole, unless the file
-    is a MuData whose global ``obs`` holds every cell of its modalities once each, and whose ``modality`` holds
-    cells."""
+    ``modality`` (the one an imputed layer goes to, when given; ``layout['modality']``: whether they were read, False
+    for a modality the file lacks, e.g. one added to the copy, or that holds no cells). None, and the copy is written
+    whole, unless the file is a MuData whose global ``obs`` holds every cell of its modalities once each."""
     from .files import open_again
 
     if not Path(path).is_file():  # a zarr store: copied whole
@@ -266,20 +266,26 @@ def h5mu_copy_layout(path: str | os.PathLike, cells: pd.Index, modality: str | N
             mods = [_stored_index(f["mod"][m]["obs"]) for m in f["mod"]]
             layout = {"cells": stored, "obs": _column_order(f["obs"]),
                       "obsm": list(f["obsm"]) if "obsm" in f else []}
-            if modality is not None:
-                if modality not in f["mod"]:
-                    return None  # a modality added to the copy: MuData rebuilds its global var and maps
-                group = f["mod"][modality]
-                layout.update(obs_names=_stored_index(group["obs"]), var_names=_stored_index(group["var"]),
-                              layers=list(group["layers"]) if "layers" in group else [])
-                if not len(layout["obs_names"]):
-                    return None
+            if modality is not None:  # one absent: added to the copy, MuData rebuilds its global var and maps
+                layout["modality"] = _modality_layout(f["mod"], modality, layout)
     except (OSError, KeyError, TypeError, ValueError):
         return None
     every = pd.Index([]).append(mods).unique()  # MuData drops a cell of obs in no modality, and adds one missing
     if not stored.is_unique or len(every) != len(stored) or not every.isin(stored).all():
         return None
     return layout
+
+
+def _modality_layout(mods, modality: str, layout: dict) -> bool:
+    """Add ``obs_names``, ``var_names`` and ``layers`` of the stored modality ``modality`` (of the group ``mods``) to
+    ``layout``; whether it could (False: absent, unreadable, or holding no cells)."""
+    try:
+        group = mods[modality]
+        layout.update(obs_names=_stored_index(group["obs"]), var_names=_stored_index(group["var"]),
+                      layers=list(group["layers"]) if "layers" in group else [])
+    except (OSError, KeyError, TypeError, ValueError):
+        return False
+    return bool(len(layout["obs_names"]))
 
 
 def write_h5mu_copy(source: str | os.PathLike, path: str | os.PathLike, cells: pd.Index, *, obsm: dict, uns: dict,

@@ -20,12 +20,15 @@ _READ_FROM: ContextVar[str] = ContextVar("jae_report_read_from", default="")
 
 
 def _source(value, data=None) -> str:
-    """Where an embedding came from, in a few words: an obsm key (of which modality, given the ``data`` it was read
-    from: :func:`jae.evaluation.inputs.obsm_place`), a file, or values passed in."""
-    from ..evaluation.inputs import obsm_place
+    """Where an embedding came from, in a few words: an obsm key (of which modality: the place an
+    :class:`~jae.evaluation.inputs.ObsmKey` holds, or given the ``data`` it was read from:
+    :func:`jae.evaluation.inputs.obsm_place`), a file, or values passed in."""
+    from ..evaluation.inputs import ObsmKey, obsm_place
 
     if isinstance(value, os.PathLike):
         return f"file {os.fspath(value)}"
+    if isinstance(value, ObsmKey):  # where jae.evaluate read it
+        return value.place
     if isinstance(value, str):
         return f"obsm[{value!r}]" if data is None else obsm_place(data, value)
     return "values passed in"

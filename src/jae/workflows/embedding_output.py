@@ -32,8 +32,9 @@ def write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles,
                              obs=columns, overwrite=overwrite, var_names=model.column_names,
                              uns={"jae": model.provenance("X")})  # what made it: seeds, a mapped model's mappings
         return
-    layout = h5mu_copy_layout(inputs.h5mu, cells, None if imputed is None else imputed[1])
-    bare = layout is None and imputed is not None and h5mu_copy_layout(inputs.h5mu, cells) is not None  # mod added
+    layout = h5mu_copy_layout(inputs.h5mu, cells, None if imputed is None else imputed[1])  # the file read once
+    bare = layout is not None and layout.get("modality") is False  # the imputed modality added: the file read bare
+    layout = None if bare else layout
     source = (read_h5mu_bare(inputs.h5mu) if bare else _read_untouched(inputs.h5mu)) if layout is None else None
     layout = layout or {"cells": source.obs_names, "obs": source.obs.columns, "obsm": source.obsm,
                         "layers": getattr(source.mod.get(None if imputed is None else imputed[1]), "layers", {})}
