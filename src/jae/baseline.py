@@ -137,7 +137,7 @@ def svd_baseline(counts: Sequence, kinds: Sequence[str], *, n_dims: int = MAX_DI
 
 def svd_baseline_blocks(sources: Sequence, kinds: Sequence[str], *, n_dims: int = MAX_DIMS, seed: int = 0,
                         svd_fit_cells: int | None = SVD_FIT_CELLS,
-                        checks: Sequence[tuple[str, str, str]] | None = None, held: dict | None = None) -> np.ndarray:
+                        checks: Sequence[tuple[str, str, str]] | None = None) -> np.ndarray:
     """:func:`svd_baseline` of counts read in row blocks (:class:`jae.io.chunked.InMemoryCounts`, or
     :class:`~jae.io.chunked.BackedCounts` for counts on disk), the one implementation of both.
 
@@ -146,9 +146,8 @@ def svd_baseline_blocks(sources: Sequence, kinds: Sequence[str], *, n_dims: int 
     fits on; every cell is then read again, normalised and projected block by block, so the memory held is the
     sample, one block and the result. With ``checks``, one ``(counts named, modality, hint)`` per modality (how
     messages name its counts, its name, and where raw counts go), each block is checked to hold counts before it is
-    used. With ``held`` (a dict), the log-normalised GEX of every cell is left in ``held['GEX']`` when its SVD is
-    fitted on every cell (no sample): :func:`jae.evaluate`'s cell-cycle reference takes it rather than read and
-    normalise the counts again. Returns what :func:`svd_baseline` returns.
+    used. Returns what
+    :func:`svd_baseline` returns.
     """
     from .preprocess.pipeline import BLOCK_ROWS, _sample_rows
 
@@ -175,8 +174,6 @@ def svd_baseline_blocks(sources: Sequence, kinds: Sequence[str], *, n_dims: int 
         log.debug("svd_baseline: %s -> %d SVD components", kind, basis.n_components)
         if rows is None:  # the sample is every cell, normalised: projected as it is, not read and normalised again
             blocks.append(basis.transform(sample))
-            if held is not None and kind == "GEX":
-                held["GEX"] = sample
             continue
         del sample
         blocks.append(np.vstack([basis.transform(log_normalize(b, copy=False)) for b in src.blocks(BLOCK_ROWS)]))
@@ -241,12 +238,11 @@ def svd_baseline_from(data, *, n_dims: int = MAX_DIMS, seed: int = 0, layer: str
     return svd_baseline(paired.counts, paired.kinds, n_dims=n_dims, seed=seed)
 
 
-def scored_baseline(data, *, seed: int = 0, layer: str | None = "counts", held: dict | None = None) -> np.ndarray:
+def scored_baseline(data, *, seed: int = 0, layer: str | None = "counts") -> np.ndarray:
     """:func:`svd_baseline_from` for ``jae.evaluate(..., baseline=True)``: counts it cannot use (normalised values,
     cells without counts) are refused with evaluate's way out too: or pass ``baseline=False`` to score the given
     embeddings alone. Paired files on disk (:class:`jae.io.PairedFiles`) are streamed in row blocks
-    (:func:`svd_baseline_blocks`, which leaves their log-normalised GEX in ``held`` where it holds every cell),
-    never read whole."""
+    (:func:`svd_baseline_blocks`), never read whole."""
     from .config import as_seed
 
     seed = as_seed(seed)
@@ -255,7 +251,7 @@ def scored_baseline(data, *, seed: int = 0, layer: str | None = "counts", held: 
 
         checks = [(f"modality {name!r} ({_stored_at(c)})", name, f"{counts_hint(c)}; {_WAY_OUT}")
                   for name, c in zip(data.names, data.counts)]
-        return svd_baseline_blocks(data.sources(), data.kinds, seed=seed, checks=checks, held=held)
+        return svd_baseline_blocks(data.sources(), data.kinds, seed=seed, checks=checks)
     try:
         with reading_columns(()):  # it reads no obs column: modalities' clashes said by evaluate, here at INFO
             paired = get_paired(data, layer=layer)

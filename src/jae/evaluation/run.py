@@ -21,9 +21,19 @@ import scipy.sparse as sp
 from .._flags import check_flags
 from ..config import keyword_arguments
 from .inputs import _is_files, obsm_embedding, read_embedding
-from .checks import (DEFAULT_BATCH_KEY, cell_type_labels, check_argument_shapes, check_data, check_organism_genes,
-                     check_run_args, check_scored_batches, check_scored_cells, missing_text, rna_modality,
-                     unique_pseudotime_keys, warn_scaled_gex)
+from .checks import (
+    DEFAULT_BATCH_KEY, cell_type_labels,
+    check_argument_shapes,
+    check_data,
+    check_organism_genes,
+    check_run_args,
+    check_scored_batches,
+    check_scored_cells,
+    missing_text,
+    rna_modality,
+    unique_pseudotime_keys,
+    warn_scaled_gex,
+)
 from .embeddings import read_embeddings
 from .progress import Named, evaluate_steps, open_bar
 from ..preprocess.cell_cycle import plain_reason
@@ -91,11 +101,10 @@ def lognormalized_gex(data, rna: str = "rna", *, layer: str | None = "counts", w
     return X, adata.var_names
 
 
-def lognormalized_gex_blocks(files, *, block_rows: int | None = None, notes: list | None = None, normalized=None):
+def lognormalized_gex_blocks(files, *, block_rows: int | None = None, notes: list | None = None):
     """:func:`lognormalized_gex` for lazily opened files, as row blocks: the RNA ``.X`` when it is already
-    normalised (not whole numbers), else :func:`jae.preprocess.log_normalize` of each block of its counts (sliced from
-    ``normalized``, those counts of every cell log-normalised, when given: not read again); ``notes``: as for
-    :func:`lognormalized_gex`.
+    normalised (not whole numbers), else :func:`jae.preprocess.log_normalize` of each block of its counts; ``notes``:
+    as for :func:`lognormalized_gex`.
 
     Returns
     -------
@@ -118,8 +127,6 @@ def lognormalized_gex_blocks(files, *, block_rows: int | None = None, notes: lis
         return (lambda: read_ahead(X.blocks(rows))), files.var_names[i]
     logger.info("cc_cons: the RNA .X looks like raw counts; log-normalising them for the cell-cycle scores, in row "
                 "blocks")
-    if normalized is not None:  # jae.baseline.scored_baseline's (held): every cell of these counts, log-normalised
-        return (lambda: (normalized[s:s + rows] for s in range(0, normalized.shape[0], rows))), files.var_names[i]
     source = row_sources([files.names[i]], [counts])[0]  # the RNA alone: its rows are in obs order
     # the next block is read while this one is normalised and scored (jae.io.chunked.read_ahead)
     return (lambda: (log_normalize(b, copy=False) for b in read_ahead(source.blocks(rows)))), files.var_names[i]
@@ -325,23 +332,23 @@ def evaluate(
     umaps = report_dir is not None and report  # one bar over the call: baseline, cc reference, metrics, UMAPs
     with open_bar(evaluate_steps(len(arrays) + int(baseline), baseline=baseline, cell_cycle=rna is not None,
                                  umaps=umaps), progress_bar) as bar:
-        cc_ref, caveats, held = None, [], _held_gex(data, files and rna is not None)  # caveats: the report's notes too
         if baseline:
             bar.set_postfix_str("svd_baseline: SVD")
-            arrays["svd_baseline"] = scored_baseline(data, seed=seed, layer=layer, held=held)
+            arrays["svd_baseline"] = scored_baseline(data, seed=seed, layer=layer)
             bar.update(1)
         n_scored = int(labelled.sum())
         logger.info("scoring %d of %d cells%s", n_scored, len(labelled), "" if labelled.all() else
                     f"; {len(labelled) - n_scored} without a cell type in obs[{cell_type_key!r}] are left out")
 
+        cc_ref, caveats = None, []  # caveats on the RNA read: in the report's notes, not only in the log
         if rna is not None:
             bar.set_postfix_str("cell-cycle reference")
             batch_cc = np.asarray(batch)[labelled] if batch is not None else np.zeros(n_scored)
             try:
                 if files:
-                    cc_ref = cell_cycle_reference_blocks(*lognormalized_gex_blocks(  # the baseline's GEX: not read
-                        data, notes=caveats, normalized=(held or {}).pop("GEX", None)), batch_cc, keep=labelled,
-                        organism=organism, seed=seed)  # (nor kept past this reference: no name holds it)
+                    blocks, var_names = lognormalized_gex_blocks(data, notes=caveats)
+                    cc_ref = cell_cycle_reference_blocks(blocks, var_names, batch_cc, keep=labelled, organism=organism,
+                                                         seed=seed)
                 else:
                     gex, var_names = lognormalized_gex(data, rna, layer=layer, what=what, notes=caveats)
                     cc_ref = cell_cycle_reference(gex[labelled], var_names, batch_cc, organism=organism, seed=seed)
@@ -461,13 +468,6 @@ def _rna_source(data, rna: str, files: bool) -> tuple[str | None, pd.Index | Non
         return "rna", data.var_names[i], ""
     name, why = rna_modality(data.mod, rna)
     return name, (data.mod[name].var_names if name is not None else None), why
-
-
-def _held_gex(data, files: bool) -> dict | None:
-    """A dict for the streamed SVD baseline to leave the log-normalised GEX in (:func:`jae.baseline.scored_baseline`)
-    where the cell-cycle reference reads those counts (they are the RNA ``.X``), else None: none held for nothing."""
-    gex = data.counts[data.kinds.index("GEX")] if files and "GEX" in data.kinds else None
-    return {} if gex is not None and getattr(gex, "layer", "") is None else None
 
 
 def _check_baseline(data, files: bool, loaded=None) -> None:
