@@ -5,13 +5,19 @@ distances are visited once per unordered pair, tile by tile (a small BLAS produc
 that turns it into distances while the tile is still in cache), and each distance updates both cells: the kNN
 candidate lists of both (a bounded insertion list, rarely touched once filled) and the distance sums of each cell
 to the other's cluster. Rows must be sorted by cluster so that the sums run over contiguous column ranges.
+
+The sums are added as integers (each distance rounded to a multiple of a power of 2, about 2^-30 of the largest
+distance possible): exact, so the same for any order of the additions. A float sum's order is the compiler's to
+choose where fast-math lets it reassociate the sum to vectorise it; the kernels here compile without that (``FAST``).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .._compiled import compiled
+from .._compiled import FAST, compiled
 from .._topk import insert
 
 __all__ = ["knn_cluster_sums_sorted"]
@@ -20,13 +26,15 @@ _BIG = np.float32(3.0e38)  # larger than any squared distance of finite float32 
 ROWS, COLS = 256, 1024  # tile: ROWS x COLS float32 (1 MiB) stays in L2 while it is scanned
 
 
-@compiled(nogil=True, fastmath=True, inline="always")
-def _segment_sums(g, sqj, sqi, thr, colmin, colacc):
+@compiled(nogil=True, fastmath=FAST, inline="always")
+def _segment_sums(g, sqj, sqi, thr, colmin, colacc, unit):
     """Squared distances of one row against a run of same-cluster columns (in place), their count below ``thr``,
-    column minima, and the distances added to the column sums and summed (vectorised; all values finite)."""
+    column minima, and the distances, as integer multiples of ``1 / unit`` (:func:`knn_cluster_sums_sorted`), added
+    to the column sums and summed (vectorised; all values finite)."""
     two = np.float32(2.0)
     zero = np.float32(0.0)
-    acc = zero
+    half = np.float32(0.5)
+    acc = 0
     nb = 0
     for t in range(g.shape[0]):
         d2 = max(sqi + sqj[t] - two * g[t], zero)
@@ -34,12 +42,13 @@ def _segment_sums(g, sqj, sqi, thr, colmin, colacc):
         nb += d2 < thr
         colmin[t] = min(colmin[t], d2)
         dist = np.sqrt(d2)
-        acc += dist
-        colacc[t] += dist
+        q = np.int32(dist * unit + half)  # rounded to the nearest unit
+        acc += q
+        colacc[t] += q
     return nb, acc
 
 
-@compiled(nogil=True, fastmath=True, inline="always")
+@compiled(nogil=True, fastmath=FAST, inline="always")
 def _segment(g, sqj, sqi, thr, colmin):
     """:func:`_segment_sums` without the sums."""
     two = np.float32(2.0)
@@ -53,27 +62,28 @@ def _segment(g, sqj, sqi, thr, colmin):
     return nb
 
 
-@compiled(nogil=True, fastmath=True)
-def _tile(G, sq, cl, I0, J0, c_from, with_sums, sums, colacc, colmin, below, hd, m, cluster_stop):
+@compiled(nogil=True, fastmath=FAST)
+def _tile(G, sq, cl, I0, J0, c_from, with_sums, sums, colacc, colmin, below, hd, m, cluster_stop, unit):
     """Turn the products ``G`` of rows ``I0..`` and columns ``J0..`` into squared distances in place, adding the
     distances to the cluster sums: of each row (all columns) and of each column ``>= c_from`` (the upper part).
     Records, per row, how many entries beat the row's current worst neighbour (``below``) and, per column, the
     smallest entry (``colmin``).
 
-    Fast-math (vectorised square roots and sums) is safe here: all values are finite and non-negative.
+    Fast-math (vectorised square roots) is safe here: all values are finite and non-negative. The sums are integers
+    (multiples of ``1 / unit``): their order cannot change them, however the compiler vectorises them.
     """
     R, C = G.shape
     zero = np.float32(0.0)
     for t in range(C):
         colmin[t] = np.float32(3.0e38)
-        colacc[t] = zero
+        colacc[t] = 0
     cur = cl[I0]
     for ii in range(R):
         i = I0 + ii
         if with_sums and cl[i] != cur:  # rows change cluster: flush the column sums of the previous one
             for t in range(c_from, C):
                 sums[J0 + t, cur] += colacc[t]
-                colacc[t] = zero
+                colacc[t] = 0
             cur = cl[i]
         sqi = sq[i]
         thr = hd[i, m - 1] if m > 0 else zero
@@ -84,7 +94,8 @@ def _tile(G, sq, cl, I0, J0, c_from, with_sums, sums, colacc, colmin, below, hd,
             c = cl[J0 + t0]
             t1 = min(C, cluster_stop[c] - J0)
             if with_sums:
-                nb_seg, acc = _segment_sums(g[t0:t1], sq[J0 + t0 : J0 + t1], sqi, thr, colmin[t0:t1], colacc[t0:t1])
+                nb_seg, acc = _segment_sums(g[t0:t1], sq[J0 + t0 : J0 + t1], sqi, thr, colmin[t0:t1],
+                                            colacc[t0:t1], unit)
                 sums[i, c] += acc
             else:
                 nb_seg = _segment(g[t0:t1], sq[J0 + t0 : J0 + t1], sqi, thr, colmin[t0:t1])
@@ -129,16 +140,16 @@ def _select(G, I0, J0, c_from, hd, hi, m, colmin, below, flag, cthr):
 
 
 @compiled(nogil=True)
-def _fused(X, sq, cl, n_clusters, m, rows, cols, with_sums):
+def _fused(X, sq, cl, n_clusters, m, rows, cols, with_sums, unit):
     n = X.shape[0]
     mm = max(m, 1)
     hd = np.full((n, mm), np.float32(3.0e38), dtype=np.float32)
     hi = np.full((n, mm), -1, dtype=np.int64)
-    sums = np.zeros((n if with_sums else 1, n_clusters))
+    sums = np.zeros((n if with_sums else 1, n_clusters), dtype=np.int64)
     cluster_stop = np.zeros(n_clusters, dtype=np.int64)
     for i in range(n):
         cluster_stop[cl[i]] = i + 1
-    colacc = np.empty(cols, dtype=np.float32)
+    colacc = np.empty(cols, dtype=np.int64)
     colmin = np.empty(cols, dtype=np.float32)
     below = np.empty(rows, dtype=np.int64)
     flag = np.empty(cols, dtype=np.int64)
@@ -156,7 +167,7 @@ def _fused(X, sq, cl, n_clusters, m, rows, cols, with_sums):
                 c_from = I1 - I0
                 for ii in range(I1 - I0):
                     G[ii, ii] = sq[I0 + ii]  # a cell's distance to itself: exactly 0
-            _tile(G, sq, cl, I0, J0, c_from, with_sums, sums, colacc, colmin, below, hd, m, cluster_stop)
+            _tile(G, sq, cl, I0, J0, c_from, with_sums, sums, colacc, colmin, below, hd, m, cluster_stop, unit)
             if m > 0:
                 _select(G, I0, J0, c_from, hd, hi, m, colmin, below, flag, cthr)
     return hd, hi, sums
@@ -181,7 +192,8 @@ def knn_cluster_sums_sorted(
     Returns
     -------
     ``(indices, distances, sums)``: ``(n, k)`` int64 row indices and float32 euclidean distances, self first then
-    ascending; ``(n, n_clusters)`` float64 distance sums (``None`` without ``cluster``).
+    ascending; ``(n, n_clusters)`` float64 distance sums (``None`` without ``cluster``), of the float32 distances
+    rounded to multiples of a power of 2 about 2^-30 of the largest one possible.
     """
     X = np.ascontiguousarray(X, dtype=np.float32)
     n = X.shape[0]
@@ -190,11 +202,16 @@ def knn_cluster_sums_sorted(
     cl = np.ascontiguousarray(cluster, dtype=np.int64) if with_sums else np.zeros(n, dtype=np.int64)
     if with_sums and np.any(np.diff(cl) < 0):
         raise ValueError("knn_cluster_sums_sorted: rows must be sorted by cluster; sort them with np.argsort first")
-    hd, hi, sums = _fused(X, sq, cl, max(int(n_clusters), 1) if with_sums else 1, k - 1, ROWS, COLS, with_sums)
+    # The sums add each float32 distance rounded to a multiple of 1 / unit, as integers: exact, so neither their
+    # order nor the tiling changes them. unit is a power of 2 (exact scaling) that puts the largest possible distance
+    # (|x - y| <= 2 max |x|) below 2^30 units (int32) and a cell's sum below 2^63 for up to 2^33 cells.
+    top = 2.0 * math.sqrt(float(sq.max(initial=0.0)))
+    unit = np.float32(2.0 ** min(100, 29 - math.ceil(math.log2(max(top, 1e-30)))))
+    hd, hi, sums = _fused(X, sq, cl, max(int(n_clusters), 1) if with_sums else 1, k - 1, ROWS, COLS, with_sums, unit)
     indices = np.empty((n, k), dtype=np.int64)
     distances = np.zeros((n, k), dtype=np.float32)
     indices[:, 0] = np.arange(n)
     if k > 1:
         indices[:, 1:] = hi[:, : k - 1]
         distances[:, 1:] = np.sqrt(hd[:, : k - 1])
-    return indices, distances, sums if with_sums else None
+    return indices, distances, sums / np.float64(unit) if with_sums else None
