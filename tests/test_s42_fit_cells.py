@@ -83,7 +83,10 @@ def test_fit_keeps_its_cells_and_embeds_them_as_before(model, before, cells):
     assert np.array_equal(model.embed(own, key_added=None), before.embed(own, key_added=None))
     assert np.array_equal(model.latent(own), before.latent(own))
     mixed = model.embed(md, key_added=None)
-    assert np.array_equal(mixed[fit], model.embed(own, key_added=None))
+    # the fitted cells among new ones embed as fitted cells (not divided by the held-out scale: 1e-3 and more apart),
+    # up to the last bits: numpy's BLAS rounds a product's rows by their position in the matrix on some CPUs (2e-6
+    # on an AMD EPYC), so the same cell within 600 or 420 cells may differ there
+    np.testing.assert_allclose(mixed[fit], model.embed(own, key_added=None), rtol=1e-5, atol=1e-5)
 
 
 def test_new_cells_are_divided_by_the_held_out_scale(model, before, cells):

@@ -374,9 +374,13 @@ def predict_cell_type(
         parts.append((best, confidence, _unknown_call(model, part_head, part, V, part_obs)))
     best, confidence, score = (np.concatenate(x) for x in zip(*parts)) if parts else (
         np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros((0, 2) if _head_call(model) else 0))
+    names = cell_names(data)
+    names = cells if names is None else names  # data given as a file path: the cells as read (the embedding's order)
+    if names is None or len(names) != len(best):  # data with cells of a modality not read (hashtags): those read
+        names = cells if cells is not None and len(cells) == len(best) else None
     if _head_call(model):  # the head's and the distance's, each averaged over every cell given; the larger
         rest = (embedding if plain is None else plain[1])[:, model.layout.n_cell_type:]
-        others = other_cells(rest, seed=model.seed)  # one neighbour search serves both averages
+        others = other_cells(rest, seed=model.seed, names=names)  # one neighbour search serves both averages
         score = np.maximum(*(smooth_over_cells(rest, score[:, i], seed=model.seed, others=others) for i in (0, 1)))
         if 1 < len(rest) <= SMOOTH_K + 1:  # every cell averaged with all the others: one score for all, said
             logger.warning(
@@ -384,10 +388,6 @@ def predict_cell_type(
                 "predicted together; with %d cells every cell is averaged with all the others, so they share one "
                 "unknown_score (%.3g) and one unknown flag whatever their cell types: predict them with more cells of "
                 "their sample, or one at a time for each cell's own score", SMOOTH_K, len(rest), score[0])
-    names = cell_names(data)
-    names = cells if names is None else names  # data given as a file path: the cells as read (the embedding's order)
-    if names is None or len(names) != len(best):  # data with cells of a modality not read (hashtags): those read
-        names = cells if cells is not None and len(cells) == len(best) else None
     index = pd.Index(names) if names is not None else pd.RangeIndex(len(best))
     score = score.astype(np.float32)  # the call made on the score as stored: the two agree (1 + 3e-8 stores 1.0)
     labels = obs_labels(pd.DataFrame(  # numeric cell types as text, as scanpy keeps clusters and obs stores them

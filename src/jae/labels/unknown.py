@@ -5,6 +5,7 @@ every candidate score of an embedding (:func:`unknown_scores`, for comparing the
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from .embedding_record import scored_embedding
 from .heldout_alone import alone_thresholds
@@ -46,7 +47,7 @@ UNKNOWN_SCORE = "head_or_far"
 #: +0.010, REAP-seq +0.032, SNARE-seq +0.027) and for 26 of 30 types, also with the new type at 5% of the query
 #: (0.812 -> 0.843, every set); at the threshold known cells called unknown 10.2% -> 6.6%, left-out ones 50.8% ->
 #: 49.6%. So a cell is judged with the cells passed with it: predicting it alone gives its own score. At most
-#: SMOOTH_ANCHORS cells (a sample chosen by the cells' values, seeded by the model's seed: :func:`anchor_rows`, the
+#: SMOOTH_ANCHORS cells (a sample chosen by the cells' names, seeded by the model's seed: :func:`anchor_rows`, the
 #: same whatever the cells' order) are the neighbours the score is averaged over, so a
 #: million-cell query costs one 10-NN search against 20,000 cells; all of a smaller query.
 SMOOTH_ANCHORS = 20_000
@@ -61,12 +62,14 @@ SMOOTH_ANCHORS = 20_000
 SMOOTH_K = 10
 
 
-def other_cells(rest: np.ndarray, *, seed: int, k: int = SMOOTH_K, anchors: int = SMOOTH_ANCHORS) -> np.ndarray:
+def other_cells(rest: np.ndarray, *, seed: int, k: int = SMOOTH_K, anchors: int = SMOOTH_ANCHORS,
+                names=None) -> np.ndarray:
     """``(n, min(k, n - 1))`` int64: the rows of each cell's ``k`` nearest other cells that :func:`smooth_over_cells`
     averages over (``(n, 0)`` for ``k < 1``); searched once for every score of the same cells (one 10-NN search
-    against 20,000 anchors took 10 s at 200,000 cells, half of predict_cell_type's time when done per score)."""
+    against 20,000 anchors took 10 s at 200,000 cells, half of predict_cell_type's time when done per score).
+    ``names``: the cells' names, which choose the anchors when there are more cells (:func:`anchor_rows`)."""
     n = len(rest)
-    pool = np.arange(n) if n <= anchors else anchor_rows(rest, anchors, seed=seed)
+    pool = np.arange(n) if n <= anchors else anchor_rows(rest, anchors, seed=seed, names=names)
     take = max(min(k, len(pool) - 1), 0)
     if not take:
         return np.zeros((n, 0), np.int64)
@@ -78,10 +81,17 @@ def other_cells(rest: np.ndarray, *, seed: int, k: int = SMOOTH_K, anchors: int 
     return neighbours[keep].reshape(n, take)
 
 
-def anchor_rows(rest: np.ndarray, anchors: int, *, seed: int) -> np.ndarray:
+def anchor_rows(rest: np.ndarray, anchors: int, *, seed: int, names=None) -> np.ndarray:
     """Sorted rows of the ``anchors`` cells :func:`other_cells` searches among when there are more cells: those whose
-    values hash lowest (a hash of each row's float32 bits, seeded), a sample that does not depend on the cells' order,
-    so the same cells get the same calls however the query is sorted (before: the rows at seeded positions)."""
+    names hash lowest (seeded), or without ``names`` (or with repeated ones) those whose values do (a hash of each
+    row's float32 bits), a sample that does not depend on the cells' order, so the same cells get the same calls
+    however the query is sorted (before: the rows at seeded positions). Names first, since values are not exact
+    enough: embedding the same cells in another order can round a row's last bits otherwise (a BLAS product's rows
+    take different kernels by their position on some CPUs: 2e-6 on an AMD EPYC), and one bit picks another sample."""
+    if names is not None and len(names) == len(rest) and pd.Index(names).is_unique:
+        key = pd.util.hash_array(np.asarray(pd.Index(names).astype(str), dtype=object),
+                                 hash_key=f"{seed % 10**16:016d}")  # siphash, keyed by the seed: one per platform
+        return np.sort(np.argsort(key, kind="stable")[:anchors])
     rest = np.asarray(rest)
     weights = np.random.default_rng(seed).integers(1, 2**63, size=rest.shape[1], dtype=np.uint64) | np.uint64(1)
     key = np.empty(len(rest), np.uint64)
@@ -130,6 +140,7 @@ def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | N
         why = ("was fitted without cell types (unsupervised mode)" if not model.layout.n_cell_type else
                "was saved before jae calibrated its labels")
         raise ValueError(f"this model {why}; it has no unknown scores")
+    names = getattr(embedding, "obs_names", None)  # an AnnData's cells choose the anchors of a large query
     embedding = scored_embedding(model, embedding)  # an AnnData: its X; (n_cells, the model's columns), finite
     if observed is not None and np.shape(observed) != (len(embedding), 2):
         raise ValueError(f"observed has shape {np.shape(observed)}, not ({len(embedding)}, 2): pass "
@@ -148,7 +159,7 @@ def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | N
             cal = model.calibration
         observed = None if observed is None else np.asarray(observed, bool)
         out["head_cell"], out["far_cell"] = cal.head_score(head.max(axis=1), observed), cal.far_score(rest, observed)
-        others = other_cells(rest, seed=model.seed)  # one search serves both averages
+        others = other_cells(rest, seed=model.seed, names=names)  # one search serves both averages
         out["head"] = smooth_over_cells(rest, out["head_cell"], seed=model.seed, others=others)
         out["far"] = smooth_over_cells(rest, out["far_cell"], seed=model.seed, others=others)
         out["head_or_far"] = np.maximum(out["head"], out["far"])

@@ -1,0 +1,38 @@
+"""Session 55: the unknown call's anchors (a large query's seeded sample, :func:`jae.labels.unknown.anchor_rows`)
+are chosen by the cells' names, so a cell whose embedding changes in its last bits (numpy's BLAS rounds a product's
+rows by their position on some CPUs: the same cells embedded in another order) keeps its place in the sample."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from jae.labels.unknown import anchor_rows, other_cells
+
+
+def _cells(n=400, seed=0):
+    rest = np.random.default_rng(seed).normal(size=(n, 12)).astype(np.float32)
+    return rest, pd.Index([f"cell{i}" for i in range(n)])
+
+
+def test_anchors_by_name_ignore_the_last_bits_and_the_order():
+    rest, names = _cells()
+    nudged = np.nextafter(rest, np.float32(np.inf))  # every value one float32 step up
+    rows = anchor_rows(rest, 100, seed=3, names=names)
+    assert len(rows) == 100 and np.array_equal(rows, np.unique(rows))
+    assert np.array_equal(rows, anchor_rows(nudged, 100, seed=3, names=names))
+    assert not np.array_equal(anchor_rows(rest, 100, seed=3), anchor_rows(nudged, 100, seed=3))  # values: others
+    perm = np.random.default_rng(1).permutation(len(rest))
+    again = anchor_rows(nudged[perm], 100, seed=3, names=names[perm])
+    assert set(names[perm][again]) == set(names[rows])
+    assert len(set(names[anchor_rows(rest, 100, seed=4, names=names)]) & set(names[rows])) < 60  # another seed
+
+
+def test_the_neighbours_follow_the_names_and_values_without_them():
+    rest, names = _cells()
+    perm = np.random.default_rng(2).permutation(len(rest))
+    one = other_cells(rest, seed=3, anchors=150, names=names)
+    two = other_cells(rest[perm], seed=3, anchors=150, names=names[perm])
+    assert np.array_equal(perm[two], one[perm])  # the same neighbours, named the same, in any order
+    repeated = pd.Index(["a"] * len(rest))  # names that repeat cannot choose: the values do, as without names
+    assert np.array_equal(anchor_rows(rest, 100, seed=3, names=repeated), anchor_rows(rest, 100, seed=3))
