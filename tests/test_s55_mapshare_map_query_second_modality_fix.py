@@ -13,15 +13,14 @@ import numpy as np
 import pytest
 
 import jae
-from jae import JAE, JAEConfig, simulate
+from jae import simulate
+
+from conftest import cite_query_reference  # tests/ is on sys.path
 
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    m = simulate(400, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=3, seed=3)
-    ref = m[(m.obs["batch"] != "s1d3").to_numpy()].copy()
-    query = m[(m.obs["batch"] == "s1d3").to_numpy()].copy()
-    model = JAE(JAEConfig(max_epochs=3, n_svd=8), seed=0, device="cpu").fit(ref, progress_bar=False)
+    model, query = cite_query_reference()
     path = tmp_path_factory.mktemp("s55map") / "prot.h5mu"
     only = mudata.MuData({"prot": query["prot"].copy()})
     only.obs["run"] = query.obs["batch"].to_numpy()
@@ -55,7 +54,7 @@ def test_map_query_fix_without_batch_key_and_embed_keeps_its_own(reference):
     model, path, _ = reference
     line = _refusal(model, str(path))
     assert line.endswith(f"model.map_query(mudata.read_h5mu({str(path)!r}))"), line
-    with pytest.raises(KeyError, match=re.escape("model.embed(mudata.read_h5mu(path))")):
+    with pytest.raises(KeyError, match=re.escape(f"model.embed(mudata.read_h5mu({str(path)!r}))")):
         model.embed(str(path), key_added=None)  # embed's fix is embed's
 
 

@@ -34,11 +34,8 @@ mapping done (:func:`mappings_of`: the batches added, their cells, the seed, epo
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import logging
-import os
-import re
 
 import numpy as np
 import pandas as pd
@@ -47,6 +44,7 @@ import torch
 from .._device import float32_default
 from .adapter import QueryAdapter, _reference_cells, held_out_scale_of
 from .._words import apart
+from ..io.call_fixes import called_as
 from ..train.loop import autograd_on
 from .batches import (
     _unique_cells, batch_names, cell_batches, check_mapped_key, check_new_batches, mapped_column_missing, query_batch_key,
@@ -229,6 +227,7 @@ def _warn_few_cells(few: list, batch_key: str) -> None:
 
 @float32_default()  # the shifts in float32, as the network
 @autograd_on()  # trained under a caller's torch.no_grad() or inference_mode() too
+@called_as("map_query")  # a refusal of the query as it is read names this call (jae.io.call_fixes)
 def map_query(reference, data, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
               seed: int | None = None, progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""
@@ -244,11 +243,10 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     reference._require_fitted()
     check_flags(progress_bar=progress_bar)
     check_seed_epochs(seed, epochs)
-    given_key = batch_key
     batch_key = query_batch_key(reference, batch_key)  # None: the reference's column
     check_mapped_key(reference, batch_key)  # before the data is read
     seed = (reference.seed + 2) % 2**32 if seed is None else as_seed(seed)  # None: the seed mapping always had
-    with batch_column(batch_key), _mapping_fixes(data, given_key):  # the modalities must agree on the batch column
+    with batch_column(batch_key):  # the modalities must agree on the query's batch column
         files = _as_files(data, None, rna_only=True, layer=layer)  # a path of an .h5mu file, as embed and predict_cell_type take
     data = data if files is None else files
     _unique_cells(data)  # duplicated names: refused with the count and the fix, not as a missing batch column
@@ -337,27 +335,6 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
         "steps": int(adapter_steps(n_rows, epochs)), "finetunes_before": finetune_count(reference)}]
     mapped.adapter = new_adapter if adapter is None else adapter.extended(new, shift, scaled_shift, scale)
     return mapped
-
-
-@contextlib.contextmanager
-def _mapping_fixes(data, batch_key: str | None):
-    """Errors of opening ``data`` (a path of an ``.h5mu``, a backed MuData) in map_query's words: the readers' fixes
-    name ``model.embed(...)``, which places the cells without mapping them, and ``rna=``, an argument map_query lacks;
-    here they name ``model.map_query(...)`` of the file (with ``batch_key`` when given), the call that maps them, as
-    ``jae map`` names it (:func:`jae.cli._messages.map_words`)."""
-    try:
-        yield
-    except (KeyError, ValueError) as err:
-        text = err.args[0] if len(err.args) == 1 and isinstance(err.args[0], str) else None
-        if text is None or not re.search(r"\bmodel\.embed\(|\bpass rna=<name>", text):
-            raise
-        path = data if isinstance(data, (str, os.PathLike)) else getattr(data, "filename", None)
-        where = "path" if path is None else repr(str(path))
-        key = "" if batch_key is None else f", batch_key={batch_key!r}"
-        text = re.sub(r"\bread_h5mu\(path\)", f"read_h5mu({where})", text)
-        text = re.sub(r"\bmodel\.embed\(([\w.]+\([^()]*\))\)", lambda m: f"model.map_query({m.group(1)}{key})", text)
-        text = re.sub(r"\bpass rna=<name>", f"call model.map_query(jae.io.open_h5mu({where}, rna=<name>){key})", text)
-        raise type(err)(text) from None
 
 
 def _warn_fitted(fitted: np.ndarray | None, batch: np.ndarray, new: list, batch_key: str) -> None:
