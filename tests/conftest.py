@@ -112,6 +112,17 @@ def gex_with_cycle(n: int = 240, seed: int = 0):
     return np.log1p(X).astype(np.float32), names, np.repeat(["b1", "b2"], n // 2)
 
 
+def cite_query_reference():
+    """A small CITE-seq reference fitted on two of three batches and the third as its query (batch 's1d3', never
+    fitted): ``(model, query)``, the query a MuData of 'rna' and 'prot' (the map_query message tests of session 55)."""
+    from jae import JAE, JAEConfig, simulate
+
+    m = simulate(400, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=3, seed=3)
+    ref = m[(m.obs["batch"] != "s1d3").to_numpy()].copy()
+    query = m[(m.obs["batch"] == "s1d3").to_numpy()].copy()
+    return JAE(JAEConfig(max_epochs=3, n_svd=8), seed=0, device="cpu").fit(ref, progress_bar=False), query
+
+
 def knn_overlap(a, b, k: int = 15) -> float:
     """Mean share of each row's ``k`` nearest rows in ``a`` that are also among its ``k`` nearest in ``b`` (the
     agreement of two embeddings of the same cells)."""

@@ -14,6 +14,7 @@ from ._flags import check_flags, check_layer
 from ._words import not_a_key
 from .config import JAEConfig, as_epochs, as_seed, keyword_arguments, model_arguments
 from .fitting import fit_preprocessed, fit_stages
+from .io.call_fixes import called_as
 from .io.cell_obs import reading_columns
 from .io.paired import batch_column, get_paired
 from .io.validate import check_fit_annotations
@@ -332,6 +333,7 @@ class JAE:
         return self
 
     @keyword_arguments()
+    @called_as("embed")  # a file's refusals name this call (jae.io.call_fixes)
     def embed(self, data, *, key_added: str | None = "X_jae", layer: str | None = "counts") -> np.ndarray:
         """The joint embedding of every cell (:mod:`jae.model.readout`; the raw latent without a readout). ``data``: as
         for :meth:`fit`, or with other features than the model's, or RNA alone, filled in as :mod:`jae.query` explains;

@@ -68,6 +68,7 @@ def _run_verb(args, configured: bool) -> int:
     """Run the verb ``args`` chose: its status, and for an error one line (no traceback). ``configured``: whether
     :func:`_log_levels` configured Python's logging."""
     from ..io.atomic import out_of_room
+    from ..io.call_fixes import call_words
     from ._messages import cli_message, map_words
 
     _OUT_OF_ROOM.clear()
@@ -84,7 +85,8 @@ def _run_verb(args, configured: bool) -> int:
             from .._threads import limit_process_threads
 
             limit_process_threads()  # a Slurm job's or container's CPUs, not the host's: torch counts every core
-            code = int(args.func(args) or 0)
+            with call_words("cli"):  # the readers' fixes in their own words, put into flags by cli_message
+                code = int(args.func(args) or 0)
             if STOP_REQUESTED.is_set():  # SIGTERM's exception dropped where Python could not raise it: said as one
                 raise _Terminated()
             return code

@@ -173,7 +173,8 @@ _PHRASES: tuple[tuple[str, _Replacement], ...] = (
     (r", or None for no cap\b", ", or 'all' for no cap"),
     (r"\breport_dir\b", "--out"),
     # jae.io.modality.pick_modalities: an .h5mu holding the second modality alone; the in-memory call is Python's
-    (r"\bor read the file into memory: model\.embed\(mudata\.read_h5mu\(path\)\)",
+    (r"\bor read the file into memory: model\.embed\(mudata\.read_h5mu\([^()]*\)\) places them, "
+     r"model\.map_query\(mudata\.read_h5mu\([^()]*\)\) maps them",
      "or embed them in Python: model.embed(mudata.read_h5mu(FILE))"),
     # jae.io.rna_files.check_rna_alone: the second modality given alone as mod1
     (r"\bsecond modality alone are embedded from memory: model\.embed\(",

@@ -239,7 +239,10 @@ def read_ahead(blocks: Iterable) -> Iterator:
             if hasattr(source, "close"):
                 source.close()  # a file's generator closes the file in this thread
 
-    thread = threading.Thread(target=reader, name="jae-read-ahead", daemon=True)
+    from .call_fixes import carried
+
+    # the caller's call (jae.io.call_fixes): a refusal of a block names it
+    thread = threading.Thread(target=carried(reader), name="jae-read-ahead", daemon=True)
     thread.start()
     try:
         wanted.put(True)

@@ -64,7 +64,7 @@ def read_h5mu_parts(path: PathLike, *, rna: str = "rna", other: str | None = Non
         check_is_mudata(f, path, what=".h5mu")
         available = list(f["mod"])
         types_of = stored_types(f)
-        rna, other = pick_modalities(path.name, available, rna, other, types_of=types_of)
+        rna, other = pick_modalities(path.name, available, rna, other, types_of=types_of, path=path)
         global_obs, _, uns = _read_frames(f)
         hashtags = hashtag_modalities([m for m in available if m not in (rna, other)], types_of)
         frames = {m: obs for m in hashtags if (obs := _obs_of(f["mod"][m])) is not None}

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .call_fixes import argument_fix, memory_call
 from .features import examples
 from .kinds import KINDS, MAX_ADT_FEATURES, MOD_NAMES, Kind
 
@@ -380,12 +381,13 @@ def var_feature_types(var, *, name: str = "the file") -> np.ndarray | None:
 
 
 def pick_modalities(file_name: str, available: list[str], rna: str, other: str | None, *,
-                    types_of=None, quiet: bool = False) -> tuple[str, str]:
+                    types_of=None, quiet: bool = False, path=None) -> tuple[str, str]:
     """The RNA modality of an ``.h5mu`` file and the one to pair with it: ``rna`` (when it is the default 'rna' and the
     file has no such modality, the one modality named like RNA in another way, e.g. 'RNA' or 'GEX'), and ``other``,
     or the only one left when it is None, modalities of hashtags set aside (:func:`hashtag_modalities`, with
     ``types_of``; one log line); raises naming the available modalities when either is missing or the choice is
-    ambiguous. ``quiet``: without the log lines (an estimate made before the read that says them)."""
+    ambiguous, with the fix in the words of the call that reads it (:mod:`jae.io.call_fixes`). ``quiet``: without
+    the log lines (an estimate made before the read that says them); ``path``: the file, which the fixes name."""
     if rna not in available and rna == "rna":
         named = [m for m in available if m.lower() in RNA_NAMES]
         if len(named) == 1:
@@ -394,12 +396,16 @@ def pick_modalities(file_name: str, available: list[str], rna: str, other: str |
                 file_name, named[0])
             rna = named[0]
     if rna not in available and rna == "rna" and len(available) == 1:  # e.g. proteins alone: no RNA to name
+        read = f"mudata.read_h5mu({'path' if path is None else repr(str(path))})"  # the choices: the entry's call
+        memory = memory_call("mudata.read_h5mu({file})", path) or (  # (jae.io.call_fixes), else both models' calls
+            f"model.embed({read}) places them, model.map_query({read}) maps them")
         raise KeyError(f"{file_name} holds one modality, {available[0]!r}, and no RNA; jae reads an .h5mu holding RNA, "
-                       f"alone or with ATAC or ADT: if {available[0]!r} is the RNA, pass rna=<name>; to place cells measured "
-                       "in the second modality alone, put them in one .h5mu with cells that have RNA (mosaic data), "
-                       "or read the file into memory: model.embed(mudata.read_h5mu(path))")
+                       f"alone or with ATAC or ADT: if {available[0]!r} is the RNA, {argument_fix('rna', path)}; "
+                       "to place cells measured in the second modality alone, put them in one .h5mu with cells that "
+                       f"have RNA (mosaic data), or read the file into memory: {memory}")
     if rna not in available:
-        raise KeyError(f"{file_name} has no modality {rna!r}; available modalities: {available}; pass rna=<name>")
+        raise KeyError(f"{file_name} has no modality {rna!r}; available modalities: {available}; "
+                       + argument_fix("rna", path))
     if other is None:
         hashtags = hashtag_modalities([m for m in available if m != rna], types_of)
         others = [m for m in available if m != rna and m not in hashtags]
@@ -407,18 +413,19 @@ def pick_modalities(file_name: str, available: list[str], rna: str, other: str |
             from .paired import one_modality_message
 
             held = (f"holds RNA {rna!r} and hashtags {hashtags} (cell hashing, not a modality jae pairs with RNA; "
-                    f"if {hashtags[0]!r} holds proteins or peaks, pass other=<name>)" if hashtags else
+                    f"if {hashtags[0]!r} holds proteins or peaks, {argument_fix('other', path)})" if hashtags else
                     f"holds one modality {available}")
             raise ValueError(one_modality_message(f"{file_name} {held}", h5mu=True))
         if len(others) != 1:
             raise ValueError(
-                f"{file_name} has modalities {available}; cannot tell which one to pair with {rna!r}: pass other=<name>"
-            )
+                f"{file_name} has modalities {available}; cannot tell which one to pair with {rna!r}: "
+                + argument_fix("other", path))
         if not quiet:
             log_set_aside(file_name, hashtags)
         return rna, others[0]
     if other not in available:
-        raise KeyError(f"{file_name} has no modality {other!r}; available modalities: {available}; pass other=<name>")
+        raise KeyError(f"{file_name} has no modality {other!r}; available modalities: {available}; "
+                       + argument_fix("other", path))
     return rna, other
 
 
@@ -430,8 +437,8 @@ def h5mu_kinds(rna: str, other: str, rna_var, other_var, *, other_kind: str | No
         (rna, other), (rna_var, other_var), given=(None if "feature_types" in rna_var.columns else "GEX", other_kind),
         fix=", or pass other_kind='ATAC' or 'ADT'", argument="other_kind")
     if rna_kind != "GEX":
-        raise ValueError(f"modality {rna!r} holds {rna_kind} features, not RNA; pass rna=<name of the RNA modality> "
-                         f"(available: {available})")
+        raise ValueError(f"modality {rna!r} holds {rna_kind} features, not RNA; "
+                         f"{argument_fix('rna', name='<name of the RNA modality>')} (available: {available})")
     if kind == "GEX":
         raise ValueError(f"modality {other!r} is GEX like {rna!r}; jae pairs RNA with ATAC or ADT: pass other=<name> or "
                          "other_kind='ATAC' / 'ADT'")

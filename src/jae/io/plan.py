@@ -167,20 +167,24 @@ def _as_files(data, modalities, *, rna_only: bool = False, layer: str | None = "
         return None
     # 'rna' by default: the readers take the one modality named like RNA otherwise (jae.io.modality.RNA_NAMES)
     rna, other = modalities if modalities is not None else ("rna", None)
-    if rna_only:
-        from .rna_files import open_rna_alone
+    if not rna_only:
+        return open_h5mu(path, rna=rna, other=other, mosaic=True, layer=layer)
+    from .call_fixes import call_words, memory_call
+    from .rna_files import open_rna_alone
 
+    # the query functions take no rna= nor other=: the fixes name their call (model.embed's unless one is given)
+    with call_words("embed", data):
         alone = open_rna_alone(path, rna=rna, other=other, layer=layer)
         if alone is not None:
             return alone
-    try:
-        return open_h5mu(path, rna=rna, other=other, mosaic=True, layer=layer)
-    except ValueError as err:  # a query's file of more modalities: the functions reading it take no other=
-        if not rna_only or other is not None or "cannot tell which one to pair" not in str(err):
-            raise
-        raise ValueError(f"{err} to jae.io.open_h5mu and pass the files it opens, e.g. "
-                         f"model.embed(jae.io.open_h5mu({str(path)!r}, other=<name>)); or read the file into memory "
-                         "(mudata.read_h5mu(path)), where the model takes the modality of its own kind") from None
+        try:
+            return open_h5mu(path, rna=rna, other=other, mosaic=True, layer=layer)
+        except ValueError as err:  # a query's file of more modalities: or in memory, where the model takes its kind
+            if other is not None or "cannot tell which one to pair" not in str(err):
+                raise
+            memory = memory_call("mudata.read_h5mu({file})", path) or f"mudata.read_h5mu({str(path)!r})"  # verbs
+            raise ValueError(f"{err}; or read the file into memory, where the model takes the modality of its own "
+                             f"kind: {memory}") from None
 
 
 def plan_input(data, *, memory_budget=None, modalities=None, what: str = "fit", layer: str | None = "counts",

@@ -311,7 +311,7 @@ def read_h5mu(
         source = read_h5mu_as_stored(path, pair=(rna, other))  # a store: the other modalities' matrices not read
     available = list(source.mod)
     types_of = held_types(source.mod)
-    rna, other = pick_modalities(path.name, available, rna, other, types_of=types_of)
+    rna, other = pick_modalities(path.name, available, rna, other, types_of=types_of, path=path)
     hashtags = hashtag_modalities([m for m in available if m not in (rna, other)], types_of)
     rna_ad, other_ad = source.mod[rna], source.mod[other]
     for name, adata in ((rna, rna_ad), (other, other_ad)):  # (mosaic data: its own fix for repeated cell names)

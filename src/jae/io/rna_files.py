@@ -90,16 +90,19 @@ def read_rna(path: PathLike, *, modality: str | None = None):
 def check_rna_alone(var: pd.DataFrame, path) -> None:
     """Refuse a file given alone as RNA (``mod1`` without ``mod2``) whose ``feature_types`` or feature names say it
     holds ATAC or ADT (:func:`jae.io.modality.not_rna_alone`): most likely the second file of a pair."""
+    from .call_fixes import memory_call
     from .modality import not_rna_alone
 
     holds = not_rna_alone(var)
     if holds is not None and holds.startswith("the feature types"):
         raise ValueError(f"mod1 file {path} holds {holds}; pass it alone as h5ad=FILE, which splits it by "
                          "var['feature_types'], so both modalities are used")
-    if holds is not None:
+    if holds is not None:  # the call in memory: the caller's (jae.io.call_fixes), else model.embed's
+        call = memory_call("mudata.MuData({{'mod2': anndata.read_h5ad({file})}})", path)
         raise ValueError(f"mod1 file {path} holds {holds}, not RNA: alone, mod1 must be the RNA (GEX) file; pass the "
                          "RNA file as mod1=, with this one as mod2=; cells measured in the second modality alone are "
-                         f"embedded from memory: model.embed(mudata.MuData({{'mod2': anndata.read_h5ad({str(path)!r})}}))")
+                         + (f"read from memory: {call}" if call else "embedded from memory: model.embed(mudata.MuData("
+                            f"{{'mod2': anndata.read_h5ad({str(path)!r})}}))"))
 
 
 def _global_columns(global_obs: pd.DataFrame, obs: pd.DataFrame) -> list:

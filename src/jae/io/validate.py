@@ -11,6 +11,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._words import columns_near
+from .call_fixes import memory_call
 from .count_fixes import count_faults, with_non_integer_fix
 from .features import by_cell_names
 
@@ -160,7 +161,8 @@ def validate_counts(X, *, name: str, modality: str | None = None, kind: str | No
                     f"mudata.read_h5mu(FILE); a = m[{modality!r}]; m.mod[{modality!r}] = a[~missing_rows(a.layers["
                     "'counts'] if 'counts' in a.layers else a.X)].copy(); m.update(); m.write(NEW_FILE); or read it "
                     "into memory: memory_budget=<bytes> above what it needs (fit; embed and map stream files whatever "
-                    "the budget: in Python, model.embed(mudata.read_h5mu(FILE)))")
+                    "the budget: in Python, "
+                    f"{memory_call('mudata.read_h5mu({file})') or 'model.embed(mudata.read_h5mu(FILE))'})")
             raise ValueError(f"{name} has {n_bad} NaN or infinite values; {hint}")
         if n_neg:
             raise ValueError(f"{name} has {n_neg} negative values; {hint}")

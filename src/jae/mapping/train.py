@@ -44,6 +44,7 @@ import torch
 from .._device import float32_default
 from .adapter import QueryAdapter, _reference_cells, held_out_scale_of
 from .._words import apart
+from ..io.call_fixes import called_as
 from ..train.loop import autograd_on
 from .batches import (
     _unique_cells, batch_names, cell_batches, check_mapped_key, check_new_batches, mapped_column_missing, query_batch_key,
@@ -226,6 +227,7 @@ def _warn_few_cells(few: list, batch_key: str) -> None:
 
 @float32_default()  # the shifts in float32, as the network
 @autograd_on()  # trained under a caller's torch.no_grad() or inference_mode() too
+@called_as("map_query")  # a refusal of the query as it is read names this call (jae.io.call_fixes)
 def map_query(reference, data, *, batch_key: str | None = None, epochs: int | None = None, layer: str | None = "counts",
               seed: int | None = None, progress_bar: bool = True):
     """The body of :meth:`jae.JAE.map_query` (see there)."""

@@ -18,6 +18,7 @@ from .._flags import check_flags
 from ..config import as_epochs, as_seed
 from ..imputation.run import impute as jae_impute
 from ..io.atomic import atomic_outputs, atomic_write
+from ..io.call_fixes import called_as
 from ..io.cell_obs import reading_columns
 from ..io.inputs import InputFiles
 from ..io.paired_files import PairedFiles
@@ -47,6 +48,7 @@ LABEL_COLUMNS = {"cell_type": "jae_cell_type", "confidence": "jae_confidence", "
 
 
 @removes_temporary_files  # Cell Ranger samples combined, zarr stores copied, on disk: removed after
+@called_as("embed_files")  # a refusal of the input as it is read names this call (jae.io.call_fixes)
 def embed_files(
     inputs: InputFiles,
     model,

@@ -1,0 +1,136 @@
+"""The fixes of a reader's refusals of an input file, in the words of the call the user made.
+
+An ``.h5mu`` whose modalities the readers cannot pair (:func:`jae.io.modality.pick_modalities`: proteins alone, the
+RNA named otherwise, several second modalities) or a second modality's file given alone as RNA
+(:func:`jae.io.rna_files.check_rna_alone`) is refused with a fix. :func:`jae.io.open_h5mu`, :func:`jae.io.read_h5mu`
+and :class:`jae.io.InputFiles` take the arguments it names (``rna=``, ``other=``); the calls that take the file's path
+(``model.embed``, ``model.predict_cell_type``, ``model.map_query``) or read it from an :class:`jae.io.InputFiles`
+(``jae.embed_files``, ``jae.map_files``) name their own call instead, built here from one table (:data:`_CALLS`) with
+the file, the model and the arguments given, so that the fix runs as written. The outermost call names it
+(:func:`call_words`); jae's verbs (``'cli'``) keep the readers' words, which :mod:`jae.cli._messages` puts in flags.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+__all__ = ["call_words", "called_as", "carried", "argument_fix", "memory_call", "data_path"]
+
+# entry point: (its call of the file opened with the argument named, {opened}; its call of the file read into
+# memory, {read}); {key}: ', batch_key=...' when given; {model}: the model argument as given, {loaded}: the model
+# itself (a folder's jae.JAE.load(...)), {out}: the output given
+_CALLS = {
+    "embed": ("model.embed({opened})", "model.embed({read})"),
+    "predict_cell_type": ("model.predict_cell_type({opened})", "model.predict_cell_type({read})"),
+    "map_query": ("model.map_query({opened}{key})", "model.map_query({read}{key})"),
+    "embed_files": ("jae.embed_files({inputs}, {model}, {out})", "{loaded}.embed({read})"),
+    "map_files": ("jae.map_files({inputs}, {model}, {out}{key})", "{loaded}.map_query({read}{key}).save({out})"),
+}
+
+
+@dataclass(frozen=True)
+class _Call:
+    entry: str  # a key of _CALLS, or 'cli' (the readers' own words)
+    path: str | None  # the file the user gave
+    words: dict  # key, model, loaded, out
+
+
+_CALL: ContextVar[_Call | None] = ContextVar("jae_call_fixes", default=None)
+
+
+def data_path(data) -> str | None:
+    """The file ``data`` is read from when it is a path or a backed MuData (the files the fixes name), else None."""
+    if isinstance(data, (str, os.PathLike)):
+        return str(data)
+    return str(data.filename) if getattr(data, "isbacked", False) and getattr(data, "filename", None) else None
+
+
+@contextmanager
+def call_words(entry: str, data=None, *, batch_key: str | None = None, model=None, out=None):
+    """Within it, the readers' fixes name the call ``entry`` (a key of :data:`_CALLS`, or ``'cli'``) of ``data`` (a
+    path, a backed MuData, :class:`jae.io.InputFiles`), with ``batch_key`` when given; ``model`` (a fitted model or
+    its folder) and ``out`` for ``jae.embed_files`` / ``jae.map_files``. A call within another keeps the outer's."""
+    if _CALL.get() is not None:
+        yield
+        return
+    path = data_path(getattr(data, "h5mu", None) or getattr(data, "mod1", None) if hasattr(data, "paths") else data)
+    folder = None if model is None or not isinstance(model, (str, os.PathLike)) else repr(str(model))
+    words = {"key": "" if batch_key is None else f", batch_key={batch_key!r}", "model": folder or "model",
+             "loaded": f"jae.JAE.load({folder})" if folder else "model", "out": repr(str(out))}
+    token = _CALL.set(_Call(entry, path, words))
+    try:
+        yield
+    finally:
+        _CALL.reset(token)
+
+
+def carried(f):
+    """``f`` to run in another thread (a file's blocks read ahead) within the caller's :func:`call_words`: a refusal
+    there names the same call (a thread starts without the caller's context)."""
+    call = _CALL.get()
+
+    def run(*args, **kwargs):
+        token = _CALL.set(call)
+        try:
+            return f(*args, **kwargs)
+        finally:
+            _CALL.reset(token)
+    return run
+
+
+def _called(path) -> tuple[_Call, str] | None:
+    call = _CALL.get()
+    if call is None or call.entry not in _CALLS:
+        return None
+    file = call.path or path
+    return call, "FILE" if file is None else repr(str(file))
+
+
+def argument_fix(argument: str, path=None, *, name: str = "<name>") -> str:
+    """The fix that names a modality: ``pass rna=<name>`` (``argument`` 'rna' or 'other'), or within
+    :func:`call_words` the call that passes it, e.g. ``call model.embed(jae.io.open_h5mu('x.h5mu', rna=<name>))``;
+    ``path``: the file refused (the call's own file first)."""
+    called = _called(path)
+    if called is None:
+        return f"pass {argument}={name}"
+    call, file = called
+    given = f"{argument}={name}"
+    return "call " + _CALLS[call.entry][0].format(
+        opened=f"jae.io.open_h5mu({file}, {given})", inputs=f"jae.io.InputFiles(h5mu={file}, {given})",
+        **call.words)
+
+
+def memory_call(read: str, path=None) -> str | None:
+    """Within :func:`call_words`, its call of the data in memory ``read`` (e.g. ``'mudata.read_h5mu({file})'``, the
+    file refused filled in as ``file``), e.g. ``model.map_query(mudata.read_h5mu('x.h5mu'), batch_key='run')``;
+    None outside it (the reader then names the calls that take it)."""
+    called = _called(path)
+    if called is None:
+        return None
+    call, file = called
+    return _CALLS[call.entry][1].format(read=read.format(file=file), **call.words)
+
+
+def called_as(entry: str):
+    """Decorate the function named ``entry`` in :data:`_CALLS`: each call runs within :func:`call_words` of its
+    ``data`` (or ``inputs``), with its ``batch_key``, ``model`` and ``out``, so that a refusal while its input is
+    opened or streamed names this call."""
+    def decorate(f):
+        signature = inspect.signature(f)
+
+        @functools.wraps(f)
+        def wrapper(*args, **kwargs):
+            try:
+                given = signature.bind_partial(*args, **kwargs).arguments
+            except TypeError:  # arguments it does not take: refused by the call itself, as without this
+                return f(*args, **kwargs)
+            with call_words(entry, given.get("data", given.get("inputs")), batch_key=given.get("batch_key"),
+                            model=given.get("model"), out=given.get("out")):
+                return f(*args, **kwargs)
+        return wrapper
+    return decorate
