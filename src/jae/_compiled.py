@@ -13,16 +13,11 @@ import logging
 
 import numba
 
-__all__ = ["compiled", "FAST"]
+__all__ = ["compiled"]
 
 logger = logging.getLogger(__name__)
 
 _told = False
-
-#: numba fast-math flags of jae's float kernels: all but ``reassoc``. Reassociation lets LLVM reorder a sum to
-#: vectorise it, so the result's last bits rest on the compiler's choices; a kernel's sums are written in a fixed
-#: order instead, or as integers (whose order cannot change them, vectorised or not).
-FAST = {"nnan", "ninf", "nsz", "arcp", "contract", "afn"}
 
 
 def compiled(**options):

@@ -5,19 +5,13 @@ distances are visited once per unordered pair, tile by tile (a small BLAS produc
 that turns it into distances while the tile is still in cache), and each distance updates both cells: the kNN
 candidate lists of both (a bounded insertion list, rarely touched once filled) and the distance sums of each cell
 to the other's cluster. Rows must be sorted by cluster so that the sums run over contiguous column ranges.
-
-The sums are added as integers (each distance rounded to a multiple of a power of 2, about 2^-30 of the largest
-distance possible): exact, so the same for any order of the additions. A float sum's order is the compiler's to
-choose where fast-math lets it reassociate the sum to vectorise it; the kernels here compile without that (``FAST``).
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from .._compiled import FAST, compiled
+from .._compiled import compiled
 from .._topk import insert
 
 __all__ = ["knn_cluster_sums_sorted"]
@@ -26,15 +20,13 @@ _BIG = np.float32(3.0e38)  # larger than any squared distance of finite float32 
 ROWS, COLS = 256, 1024  # tile: ROWS x COLS float32 (1 MiB) stays in L2 while it is scanned
 
 
-@compiled(nogil=True, fastmath=FAST, inline="always")
-def _segment_sums(g, sqj, sqi, thr, colmin, colacc, unit):
+@compiled(nogil=True, fastmath=True, inline="always")
+def _segment_sums(g, sqj, sqi, thr, colmin, colacc):
     """Squared distances of one row against a run of same-cluster columns (in place), their count below ``thr``,
-    column minima, and the distances, as integer multiples of ``1 / unit`` (:func:`knn_cluster_sums_sorted`), added
-    to the column sums and summed (vectorised; all values finite)."""
+    column minima, and the distances added to the column sums and summed (vectorised; all values finite)."""
     two = np.float32(2.0)
     zero = np.float32(0.0)
-    half = np.float32(0.5)
-    acc = 0
+    acc = zero
     nb = 0
     for t in range(g.shape[0]):
         d2 = max(sqi + sqj[t] - two * g[t], zero)
@@ -42,13 +34,12 @@ def _segment_sums(g, sqj, sqi, thr, colmin, colacc, unit):
         nb += d2 < thr
         colmin[t] = min(colmin[t], d2)
         dist = np.sqrt(d2)
-        q = np.int32(dist * unit + half)  # rounded to the nearest unit
-        acc += q
-        colacc[t] += q
+        acc += dist
+        colacc[t] += dist
     return nb, acc
 
 
-@compiled(nogil=True, fastmath=FAST, inline="always")
+@compiled(nogil=True, fastmath=True, inline="always")
 def _segment(g, sqj, sqi, thr, colmin):
     """:func:`_segment_sums` without the sums."""
     two = np.float32(2.0)
@@ -62,28 +53,27 @@ def _segment(g, sqj, sqi, thr, colmin):
     return nb
 
 
-@compiled(nogil=True, fastmath=FAST)
-def _tile(G, sq, cl, I0, J0, c_from, with_sums, sums, colacc, colmin, below, hd, m, cluster_stop, unit):
+@compiled(nogil=True, fastmath=True)
+def _tile(G, sq, cl, I0, J0, c_from, with_sums, sums, colacc, colmin, below, hd, m, cluster_stop):
     """Turn the products ``G`` of rows ``I0..`` and columns ``J0..`` into squared distances in place, adding the
     distances to the cluster sums: of each row (all columns) and of each column ``>= c_from`` (the upper part).
     Records, per row, how many entries beat the row's current worst neighbour (``below``) and, per column, the
     smallest entry (``colmin``).
 
-    Fast-math (vectorised square roots) is safe here: all values are finite and non-negative. The sums are integers
-    (multiples of ``1 / unit``): their order cannot change them, however the compiler vectorises them.
+    Fast-math (vectorised square roots and sums) is safe here: all values are finite and non-negative.
     """
     R, C = G.shape
     zero = np.float32(0.0)
     for t in range(C):
         colmin[t] = np.float32(3.0e38)
-        colacc[t] = 0
+        colacc[t] = zero
     cur = cl[I0]
     for ii in range(R):
         i = I0 + ii
         if with_sums and cl[i] != cur:  # rows change cluster: flush the column sums of the previous one
             for t in range(c_from, C):
                 sums[J0 + t, cur] += colacc[t]
-                colacc[t] = 0
+                colacc[t] = zero
             cur = cl[i]
         sqi = sq[i]
         thr = hd[i, m - 1] if m > 0 else zero
@@ -94,8 +84,7 @@ def _tile(G, sq, cl, I0, J0, c_from, with_sums, sums, colacc, colmin, below, hd,
             c = cl[J0 + t0]
             t1 = min(C, cluster_stop[c] - J0)
             if with_sums:
-                nb_seg, acc = _segment_sums(g[t0:t1], sq[J0 + t0 : J0 + t1], sqi, thr, colmin[t0:t1],
-                                            colacc[t0:t1], unit)
+                nb_seg, acc = _segment_sums(g[t0:t1], sq[J0 + t0 : J0 + t1], sqi, thr, colmin[t0:t1], colacc[t0:t1])
                 sums[i, c] += acc
             else:
                 nb_seg = _segment(g[t0:t1], sq[J0 + t0 : J0 + t1], sqi, thr, colmin[t0:t1])
@@ -140,16 +129,16 @@ def _select(G, I0, J0, c_from, hd, hi, m, colmin, below, flag, cthr):
 
 
 @compiled(nogil=True)
-def _fused(X, sq, cl, n_clusters, m, rows, cols, with_sums, unit):
+def _fused(X, sq, cl, n_clusters, m, rows, cols, with_sums):
     n = X.shape[0]
     mm = max(m, 1)
     hd = np.full((n, mm), np.float32(3.0e38), dtype=np.float32)
     hi = np.full((n, mm), -1, dtype=np.int64)
-    sums = np.zeros((n if with_sums else 1, n_clusters), dtype=np.int64)
+    sums = np.zeros((n if with_sums else 1, n_clusters))
     cluster_stop = np.zeros(n_clusters, dtype=np.int64)
     for i in range(n):
         cluster_stop[cl[i]] = i + 1
-    colacc = np.empty(cols, dtype=np.int64)
+    colacc = np.empty(cols, dtype=np.float32)
     colmin = np.empty(cols, dtype=np.float32)
     below = np.empty(rows, dtype=np.int64)
     flag = np.empty(cols, dtype=np.int64)
@@ -167,7 +156,7 @@ def _fused(X, sq, cl, n_clusters, m, rows, cols, with_sums, unit):
                 c_from = I1 - I0
                 for ii in range(I1 - I0):
                     G[ii, ii] = sq[I0 + ii]  # a cell's distance to itself: exactly 0
-            _tile(G, sq, cl, I0, J0, c_from, with_sums, sums, colacc, colmin, below, hd, m, cluster_stop, unit)
+            _tile(G, sq, cl, I0, J0, c_from, with_sums, sums, colacc, colmin, below, hd, m, cluster_stop)
             if m > 0:
                 _select(G, I0, J0, c_from, hd, hi, m, colmin, below, flag, cthr)
     return hd, hi, sums
@@ -192,8 +181,7 @@ def knn_cluster_sums_sorted(
     Returns
     -------
     ``(indices, distances, sums)``: ``(n, k)`` int64 row indices and float32 euclidean distances, self first then
-    ascending; ``(n, n_clusters)`` float64 distance sums (``None`` without ``cluster``), of the float32 distances
-    rounded to multiples of a power of 2 about 2^-30 of the largest one possible.
+    ascending; ``(n, n_clusters)`` float64 distance sums (``None`` without ``cluster``).
     """
     X = np.ascontiguousarray(X, dtype=np.float32)
     n = X.shape[0]
@@ -202,16 +190,11 @@ def knn_cluster_sums_sorted(
     cl = np.ascontiguousarray(cluster, dtype=np.int64) if with_sums else np.zeros(n, dtype=np.int64)
     if with_sums and np.any(np.diff(cl) < 0):
         raise ValueError("knn_cluster_sums_sorted: rows must be sorted by cluster; sort them with np.argsort first")
-    # The sums add each float32 distance rounded to a multiple of 1 / unit, as integers: exact, so neither their
-    # order nor the tiling changes them. unit is a power of 2 (exact scaling) that puts the largest possible distance
-    # (|x - y| <= 2 max |x|) below 2^30 units (int32) and a cell's sum below 2^63 for up to 2^33 cells.
-    top = 2.0 * math.sqrt(float(sq.max(initial=0.0)))
-    unit = np.float32(2.0 ** min(100, 29 - math.ceil(math.log2(max(top, 1e-30)))))
-    hd, hi, sums = _fused(X, sq, cl, max(int(n_clusters), 1) if with_sums else 1, k - 1, ROWS, COLS, with_sums, unit)
+    hd, hi, sums = _fused(X, sq, cl, max(int(n_clusters), 1) if with_sums else 1, k - 1, ROWS, COLS, with_sums)
     indices = np.empty((n, k), dtype=np.int64)
     distances = np.zeros((n, k), dtype=np.float32)
     indices[:, 0] = np.arange(n)
     if k > 1:
         indices[:, 1:] = hi[:, : k - 1]
         distances[:, 1:] = np.sqrt(hd[:, : k - 1])
-    return indices, distances, sums / np.float64(unit) if with_sums else None
+    return indices, distances, sums if with_sums else None

