@@ -36,3 +36,25 @@ def test_the_neighbours_follow_the_names_and_values_without_them():
     assert np.array_equal(perm[two], one[perm])  # the same neighbours, named the same, in any order
     repeated = pd.Index(["a"] * len(rest))  # names that repeat cannot choose: the values do, as without names
     assert np.array_equal(anchor_rows(rest, 100, seed=3, names=repeated), anchor_rows(rest, 100, seed=3))
+
+
+def test_predict_cell_type_and_unknown_scores_choose_the_anchors_by_the_same_names(monkeypatch):
+    import jae
+    import jae.labels.unknown as unknown
+    from jae.labels import unknown_scores
+
+    cells = jae.simulate(300, kind="cite", n_genes=250, n_proteins=10, n_cell_types=3, n_batches=2, seed=1)
+    model = jae.JAE(jae.JAEConfig(max_epochs=2), seed=0, device="cpu").fit(
+        cells, cell_type_key="cell_type", batch_key="batch", progress_bar=False)
+    for function in (unknown.other_cells, unknown.smooth_over_cells):
+        monkeypatch.setitem(function.__kwdefaults__, "anchors", 100)  # the large-query path on 300 cells
+    given = []
+    real = unknown.anchor_rows
+    monkeypatch.setattr(unknown, "anchor_rows", lambda *a, **k: given.append(k.get("names")) or real(*a, **k))
+    labels = model.predict_cell_type(cells)
+    E = model.embed(cells, key_added=None)
+    from_array = unknown_scores(model, E, names=cells.obs_names)["head_or_far"]
+    assert len(given) == 2 and all(list(g) == list(cells.obs_names) for g in given)
+    np.testing.assert_allclose(from_array, labels["unknown_score"], rtol=1e-5, atol=1e-6)
+    by_values = unknown_scores(model, E)["head_or_far"]  # an array without names: its values choose
+    assert given[-1] is None and not np.allclose(by_values, from_array)

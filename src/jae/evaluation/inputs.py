@@ -221,6 +221,9 @@ class ObsmKey(str):
         self.place = place
         return self
 
+    def __reduce__(self):  # pickled and copied with its place (str's own would call ObsmKey(key) without it)
+        return ObsmKey, (str(self), self.place)
+
 
 class StoredObsm(NamedTuple):
     """What :func:`files_obsm` reads of an obsm key of lazily opened files, each file opened once."""
@@ -360,7 +363,10 @@ def obsm_place(data, key: str) -> str:
     own, or an ``.h5mu``'s global one), ``"obsm['X_pca'] of modality 'rna'"`` (a modality's: muon's CITE-seq tutorial
     stores an ``X_pca`` in both 'rna' and 'prot'), or ``"obsm['X_pca'] of x.mod1.h5ad"`` (one of the files)."""
     if _is_files(data):  # (its values read too: the files are opened once for both)
-        return files_obsm(data, key).place
+        try:
+            return files_obsm(data, key).place
+        except KeyError:  # not stored: the key as given, as for data in memory
+            return f"obsm[{key!r}]"
     mods = getattr(data, "mod", {})
     if key in getattr(data, "obsm", {}) and key not in mods:  # MuData's per-modality masks are no embeddings
         return f"obsm[{key!r}]"

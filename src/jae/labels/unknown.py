@@ -88,9 +88,10 @@ def anchor_rows(rest: np.ndarray, anchors: int, *, seed: int, names=None) -> np.
     however the query is sorted (before: the rows at seeded positions). Names first, since values are not exact
     enough: embedding the same cells in another order can round a row's last bits otherwise (a BLAS product's rows
     take different kernels by their position on some CPUs: 2e-6 on an AMD EPYC), and one bit picks another sample."""
-    if names is not None and len(names) == len(rest) and pd.Index(names).is_unique:
-        key = pd.util.hash_array(np.asarray(pd.Index(names).astype(str), dtype=object),
-                                 hash_key=f"{seed % 10**16:016d}")  # siphash, keyed by the seed: one per platform
+    text = None if names is None or len(names) != len(rest) else pd.Index(names).astype(str)
+    if text is not None and text.is_unique:  # (names that repeat, as text, cannot choose: the values do)
+        key = pd.util.hash_array(np.asarray(text, dtype=object),  # siphash keyed by the seed: the same on every
+                                 hash_key=f"{int(seed) % 10**16:016d}")  # platform and in every process
         return np.sort(np.argsort(key, kind="stable")[:anchors])
     rest = np.asarray(rest)
     weights = np.random.default_rng(seed).integers(1, 2**63, size=rest.shape[1], dtype=np.uint64) | np.uint64(1)
@@ -120,7 +121,7 @@ def smooth_over_cells(rest: np.ndarray, score: np.ndarray, *, seed: int, k: int 
 
 
 def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | None = None, *,
-                   observed: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                   observed: np.ndarray | None = None, names=None) -> dict[str, np.ndarray]:
     """Every candidate unknown score of cells with this model's ``embedding``, each ``(n,)`` in units of its threshold
     on the held-out reference cells (> 1: called unknown by that score): ``"head"`` (the call's, see
     :data:`UNKNOWN_SCORE`: ``"head_cell"``, the cell's own, averaged over the cells given, :func:`smooth_over_cells`;
@@ -133,14 +134,17 @@ def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | N
     held-out scale (:class:`jae.mapping.adapter.QueryAdapter`) embeds its mapped batches' cells on the scaled
     features, and a model that keeps its fitted cells embeds new cells so too (:mod:`jae.query.fit_cells`), while
     :func:`predict_cell_type`'s call reads them unscaled: for those cells the scores of their embedding are not the
-    call's (its ``unknown_score`` is)."""
+    call's (its ``unknown_score`` is). ``names``: the cells' names (None: an AnnData's or a DataFrame's own), which
+    choose the sample a query of more than :data:`SMOOTH_ANCHORS` cells is averaged over, as
+    :func:`predict_cell_type`'s do (without them, its values: :func:`anchor_rows`)."""
     model._require_fitted()
     cal = model.calibration
     if not model.layout.n_cell_type or cal is None:
         why = ("was fitted without cell types (unsupervised mode)" if not model.layout.n_cell_type else
                "was saved before jae calibrated its labels")
         raise ValueError(f"this model {why}; it has no unknown scores")
-    names = getattr(embedding, "obs_names", None)  # an AnnData's cells choose the anchors of a large query
+    if names is None:  # an AnnData's (a DataFrame's) cells choose the anchors of a large query, as predict_cell_type's
+        names = getattr(embedding, "obs_names", getattr(embedding, "index", None))
     embedding = scored_embedding(model, embedding)  # an AnnData: its X; (n_cells, the model's columns), finite
     if observed is not None and np.shape(observed) != (len(embedding), 2):
         raise ValueError(f"observed has shape {np.shape(observed)}, not ({len(embedding)}, 2): pass "
