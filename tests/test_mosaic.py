@@ -543,7 +543,7 @@ def test_an_h5mu_holding_the_second_modality_alone_names_what_places_its_cells(c
             "model.embed(mudata.read_h5mu(FILE))") in caplog.text
     assert not (tmp_path / "emb.h5mu").exists()
     with pytest.raises(KeyError, match=r"holds one modality, 'prot', and no RNA.*model\.embed\(mudata\.read_h5mu\("
-                                       + re.escape(repr(str(path))) + r"\)\)\W$"):  # (a KeyError's quotes)
+                                       + re.escape(repr(str(path))) + r"\), key_added=None\)\W$"):  # (KeyError's quotes)
         model.embed(str(path), key_added=None)
     emb = model.embed(md.read_h5mu(path), key_added=None)  # the fix as written
     assert emb.shape == (int(prot_only.sum()), len(model.column_names)) and np.isfinite(emb).all()

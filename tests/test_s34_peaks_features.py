@@ -173,9 +173,10 @@ def test_a_query_file_of_more_modalities_names_a_fix_that_the_query_functions_ta
     prot = ad.AnnData(np.ones((m.n_obs, 3), np.float32), obs=m["rna"].obs[[]])
     prot.var_names = ["CD3", "CD4", "CD8"]
     md.MuData({"rna": m["rna"], "atac": m["atac"], "prot": prot}).write(tmp_path / "q.h5mu")
-    with pytest.raises(ValueError, match=r"call model\.embed\(jae\.io\.open_h5mu\(.*q\.h5mu', other=<name>\)\); or "
-                                         r"read the file into memory, where the model takes the modality of its own "
-                                         r"kind: model\.embed\(mudata\.read_h5mu\(.*q\.h5mu'\)\)$"):
+    with pytest.raises(ValueError, match=r"call model\.embed\(jae\.io\.open_h5mu\(.*q\.h5mu', other=<name>\), "
+                                         r"key_added=None\); or read the file into memory, where the model takes the "
+                                         r"modality of its own kind: model\.embed\(mudata\.read_h5mu\(.*q\.h5mu'\), "
+                                         r"key_added=None\)$"):  # with the arguments given
         model.embed(str(tmp_path / "q.h5mu"), key_added=None)
     opened = model.embed(jae.io.open_h5mu(tmp_path / "q.h5mu", other="atac"), key_added=None)
     np.testing.assert_allclose(opened, full, atol=1e-5)

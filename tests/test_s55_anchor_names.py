@@ -58,3 +58,33 @@ def test_predict_cell_type_and_unknown_scores_choose_the_anchors_by_the_same_nam
     np.testing.assert_allclose(from_array, labels["unknown_score"], rtol=1e-5, atol=1e-6)
     by_values = unknown_scores(model, E)["head_or_far"]  # an array without names: its values choose
     assert given[-1] is None and not np.allclose(by_values, from_array)
+
+
+def test_row_numbers_are_no_names_and_a_list_has_none():
+    rest, _ = _cells()
+    perm = np.random.default_rng(5).permutation(len(rest))
+    rows = pd.Index([str(i) for i in range(len(rest))])  # an AnnData or a DataFrame made from an array
+    assert np.array_equal(anchor_rows(rest, 100, seed=3, names=rows), anchor_rows(rest, 100, seed=3))
+    assert np.array_equal(anchor_rows(rest[perm], 100, seed=3, names=rows[perm]), anchor_rows(rest[perm], 100, seed=3))
+    assert np.array_equal(anchor_rows(rest, 100, seed=3, names=pd.RangeIndex(len(rest))), anchor_rows(rest, 100, seed=3))
+    padded = pd.Index([f"{i:04d}" for i in range(len(rest))])  # zero-padded numbers are names
+    assert not np.array_equal(anchor_rows(rest, 100, seed=3, names=padded), anchor_rows(rest, 100, seed=3))
+
+
+def test_unknown_scores_of_a_list_or_a_frame_without_names(monkeypatch):
+    import jae
+    import jae.labels.unknown as unknown
+    from jae.labels import unknown_scores
+
+    cells = jae.simulate(300, kind="cite", n_genes=250, n_proteins=10, n_cell_types=3, n_batches=2, seed=1)
+    model = jae.JAE(jae.JAEConfig(max_epochs=2), seed=0, device="cpu").fit(
+        cells, cell_type_key="cell_type", batch_key="batch", progress_bar=False)
+    for function in (unknown.other_cells, unknown.smooth_over_cells):
+        monkeypatch.setitem(function.__kwdefaults__, "anchors", 100)
+    E = model.embed(cells, key_added=None)
+    perm = np.random.default_rng(0).permutation(len(E))
+    want = unknown_scores(model, E)["head"]
+    # a list: its values, as an array (read as float64: rounding apart)
+    np.testing.assert_allclose(unknown_scores(model, E.tolist())["head"], want, rtol=1e-6)
+    framed = unknown_scores(model, pd.DataFrame(E[perm]))["head"]  # a default index numbers rows, not cells
+    np.testing.assert_allclose(framed, want[perm], rtol=1e-6)  # by name, the rows' numbers: 1e-2 apart

@@ -41,9 +41,10 @@ def test_map_query_names_its_own_call_for_second_modality_cells(reference, lazil
     line = _refusal(model, data, batch_key="run")
     assert "model.embed(" not in line and "\n" not in line and "pass rna=" not in line, line
     found = re.search(r"or read the file into memory: (model\.map_query\(mudata\.read_h5mu\((.*?)\), "
-                      r"batch_key='run'\))$", line)
+                      r"batch_key='run', progress_bar=False\))$", line)  # the arguments given, as given
     assert found and found.group(2) == repr(str(path)), line
-    assert f"call model.map_query(jae.io.open_h5mu({str(path)!r}, rna=<name>), batch_key='run')" in line
+    assert f"call model.map_query(jae.io.open_h5mu({str(path)!r}, rna=<name>), batch_key='run', progress_bar=False)" \
+        in line
     mapped = eval(found.group(1), {"model": model, "mudata": mudata})  # the fix, as written, maps them
     assert mapped.mappings[-1]["batches"] == ["s1d3"] and mapped.mappings[-1]["n_cells"] == n_query
     emb = mapped.embed(mudata.read_h5mu(path), key_added=None)
@@ -53,8 +54,8 @@ def test_map_query_names_its_own_call_for_second_modality_cells(reference, lazil
 def test_map_query_fix_without_batch_key_and_embed_keeps_its_own(reference):
     model, path, _ = reference
     line = _refusal(model, str(path))
-    assert line.endswith(f"model.map_query(mudata.read_h5mu({str(path)!r}))"), line
-    with pytest.raises(KeyError, match=re.escape(f"model.embed(mudata.read_h5mu({str(path)!r}))")):
+    assert line.endswith(f"model.map_query(mudata.read_h5mu({str(path)!r}), progress_bar=False)"), line
+    with pytest.raises(KeyError, match=re.escape(f"model.embed(mudata.read_h5mu({str(path)!r}), key_added=None)")):
         model.embed(str(path), key_added=None)  # embed's fix is embed's
 
 
@@ -67,7 +68,7 @@ def test_map_query_names_open_h5mu_for_rna_named_otherwise(reference, tmp_path):
     named.write(tmp_path / "named.h5mu")
     line = _refusal(model, str(tmp_path / "named.h5mu"))
     assert "pass rna=" not in line, line  # map_query takes no rna=
-    call = f"model.map_query(jae.io.open_h5mu({str(tmp_path / 'named.h5mu')!r}, rna=<name>))"
+    call = f"model.map_query(jae.io.open_h5mu({str(tmp_path / 'named.h5mu')!r}, rna=<name>), progress_bar=False)"
     assert line.endswith("; call " + call), line
     mapped = eval(call.replace("<name>", "'genes'"), {"model": model, "jae": jae})
     assert mapped.mappings[-1]["n_cells"] == n_query

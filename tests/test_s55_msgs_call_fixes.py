@@ -68,12 +68,14 @@ def test_embed_and_predict_name_their_own_call_for_each_refused_file(files, meth
     for name, argument, value in (("named", "rna", "genes"), ("three", "other", "prot"), ("prot", "rna", None)):
         line = _refusal(lambda: call(paths[name], **kw))
         assert f"pass {argument}=" not in line and "model.embed(" not in line.replace(f"model.{method}(", "X("), line
-        fix = f"call model.{method}(jae.io.open_h5mu({paths[name]!r}, {argument}=<name>))"
+        given = ", key_added=None" if method == "embed" else ""  # (predict_cell_type's default: not repeated)
+        fix = f"call model.{method}(jae.io.open_h5mu({paths[name]!r}, {argument}=<name>){given})"
         assert fix in line, line
         if value is not None:  # the fix as written, with the modality's name
             _ran(eval(fix[5:].replace("<name>", repr(value)), scope), n)
         if name != "named":  # the file read into memory, as the line names it
-            read = re.search(rf"read the file into memory[^:]*: (model\.{method}\(mudata\.read_h5mu\(.*?\)\))$", line)
+            read = re.search(rf"read the file into memory[^:]*: (model\.{method}\(mudata\.read_h5mu\(.*?\)"
+                             rf"{given}\))$", line)  # the user's other arguments too
             assert read and f"({paths[name]!r})" in read.group(1), line
             _ran(eval(read.group(1), scope), n)
 
@@ -104,9 +106,9 @@ def test_map_files_names_map_files_and_map_query_never_embed(files, tmp_path):
     out = str(tmp_path / "a")
     line = refused(InputFiles(h5mu=paths["named"]), out)
     fix = f"call jae.map_files(jae.io.InputFiles(h5mu={paths['named']!r}, rna=<name>), {folder!r}, {out!r}, " \
-          "batch_key='run')"
+          "batch_key='run', progress_bar=False)"
     assert line.endswith(fix) and "model.embed" not in line, line
-    eval(fix[5:].replace("<name>", "'genes'").replace("batch_key", "progress_bar=False, batch_key"), scope)
+    eval(fix[5:].replace("<name>", "'genes'"), scope)
     assert JAE.load(out).mappings[-1]["n_cells"] == n  # the fix as written maps them
     out = str(tmp_path / "b")
     line = refused(InputFiles(h5mu=paths["prot"]), out)

@@ -6,8 +6,10 @@ RNA named otherwise, several second modalities) or a second modality's file give
 and :class:`jae.io.InputFiles` take the arguments it names (``rna=``, ``other=``); the calls that take the file's path
 (``model.embed``, ``model.predict_cell_type``, ``model.map_query``) or read it from an :class:`jae.io.InputFiles`
 (``jae.embed_files``, ``jae.map_files``) name their own call instead, built here from one table (:data:`_CALLS`) with
-the file, the model and the arguments given, so that the fix runs as written. The outermost call names it
-(:func:`call_words`); jae's verbs (``'cli'``) keep the readers' words, which :mod:`jae.cli._messages` puts in flags.
+the file, the model and the other arguments the user gave (a layer to ``open_h5mu``, which keeps it), so that the fix
+runs as written; other calls of a path (``model.latent``, ``model.finetune``, ``jae.impute``) name the data to give.
+The outermost call names it (:func:`call_words`); jae's verbs (``'cli'``) keep the readers' words, which
+:mod:`jae.cli._messages` puts in flags.
 """
 
 from __future__ import annotations
@@ -24,13 +26,20 @@ __all__ = ["call_words", "called_as", "carried", "argument_fix", "memory_call", 
 # entry point: (its call of the file opened with the argument named, {opened}; its call of the file read into
 # memory, {read}); {key}: ', batch_key=...' when given; {model}: the model argument as given, {loaded}: the model
 # itself (a folder's jae.JAE.load(...)), {out}: the output given
+# {rest}: the other arguments the user gave (as given where short; a layer given goes to open_h5mu, {opened}, and to
+# the call of the data in memory, {rest_read}); {save}: ', overwrite=True' when given. "data": a call without a row
+# (model.latent, model.finetune, jae.impute of a path), named by its data alone
 _CALLS = {
-    "embed": ("model.embed({opened})", "model.embed({read})"),
-    "predict_cell_type": ("model.predict_cell_type({opened})", "model.predict_cell_type({read})"),
-    "map_query": ("model.map_query({opened}{key})", "model.map_query({read}{key})"),
-    "embed_files": ("jae.embed_files({inputs}, {model}, {out})", "{loaded}.embed({read})"),
-    "map_files": ("jae.map_files({inputs}, {model}, {out}{key})", "{loaded}.map_query({read}{key}).save({out})"),
+    "embed": ("model.embed({opened}{rest})", "model.embed({read}{rest_read})"),
+    "predict_cell_type": ("model.predict_cell_type({opened}{rest})", "model.predict_cell_type({read}{rest_read})"),
+    "map_query": ("model.map_query({opened}{key}{rest})", "model.map_query({read}{key}{rest_read})"),
+    "embed_files": ("jae.embed_files({inputs}, {model}, {out}{rest}{layer})", "{loaded}.embed({read}{layer_read})"),
+    "map_files": ("jae.map_files({inputs}, {model}, {out}{key}{rest}{layer})",
+                  "{loaded}.map_query({read}{key}{layer_read}).save({out}{save})"),
+    "data": ("give the data as {opened}", "give the data as {read}"),
 }
+#: Arguments a fix leaves out: the data and what the table's templates place themselves.
+_PLACED = ("self", "reference", "data", "inputs", "model", "out", "batch_key", "layer")
 
 
 @dataclass(frozen=True)
@@ -50,18 +59,31 @@ def data_path(data) -> str | None:
     return str(data.filename) if getattr(data, "isbacked", False) and getattr(data, "filename", None) else None
 
 
+def _given(name: str, value) -> str:
+    """``, name=value`` as the user can type it again (its repr when short and plain), else ``, name=<your name>``."""
+    plain = value is None or isinstance(value, (str, bool, int, float, os.PathLike))
+    text = repr(str(value) if isinstance(value, os.PathLike) else value)
+    return f", {name}={text}" if plain and len(text) <= 60 else f", {name}=<your {name}>"
+
+
 @contextmanager
-def call_words(entry: str, data=None, *, batch_key: str | None = None, model=None, out=None):
+def call_words(entry: str, data=None, *, batch_key: str | None = None, model=None, out=None, given=None):
     """Within it, the readers' fixes name the call ``entry`` (a key of :data:`_CALLS`, or ``'cli'``) of ``data`` (a
-    path, a backed MuData, :class:`jae.io.InputFiles`), with ``batch_key`` when given; ``model`` (a fitted model or
-    its folder) and ``out`` for ``jae.embed_files`` / ``jae.map_files``. A call within another keeps the outer's."""
+    path, a backed MuData, :class:`jae.io.InputFiles`: its ``.h5mu``), with ``batch_key`` when given; ``model`` (a
+    fitted model or its folder) and ``out`` for ``jae.embed_files`` / ``jae.map_files``; ``given``: the call's other
+    arguments as the user gave them (repeated in the fix). A call within another keeps the outer's."""
     if _CALL.get() is not None:
         yield
         return
-    path = data_path(getattr(data, "h5mu", None) or getattr(data, "mod1", None) if hasattr(data, "paths") else data)
+    path = data_path(getattr(data, "h5mu", None) if hasattr(data, "paths") else data)  # a pair of .h5ad: their own
     folder = None if model is None or not isinstance(model, (str, os.PathLike)) else repr(str(model))
+    given = dict(given or {})
+    rest = "".join(_given(k, v) for k, v in given.items() if k not in _PLACED)
+    layer = _given("layer", given["layer"]) if "layer" in given else ""
     words = {"key": "" if batch_key is None else f", batch_key={batch_key!r}", "model": folder or "model",
-             "loaded": f"jae.JAE.load({folder})" if folder else "model", "out": repr(str(out))}
+             "loaded": f"jae.JAE.load({folder})" if folder else "model", "out": repr(str(out)), "rest": rest,
+             "rest_read": rest + layer, "layer": layer, "layer_read": layer,
+             "save": ", overwrite=True" if given.get("overwrite") is True else ""}
     token = _CALL.set(_Call(entry, path, words))
     try:
         yield
@@ -87,7 +109,7 @@ def _called(path) -> tuple[_Call, str] | None:
     call = _CALL.get()
     if call is None or call.entry not in _CALLS:
         return None
-    file = call.path or path
+    file = call.path or path  # the call's own file (a zarr store's, not the copy read), else the one refused
     return call, "FILE" if file is None else repr(str(file))
 
 
@@ -100,9 +122,10 @@ def argument_fix(argument: str, path=None, *, name: str = "<name>") -> str:
         return f"pass {argument}={name}"
     call, file = called
     given = f"{argument}={name}"
-    return "call " + _CALLS[call.entry][0].format(
-        opened=f"jae.io.open_h5mu({file}, {given})", inputs=f"jae.io.InputFiles(h5mu={file}, {given})",
-        **call.words)
+    opened = f"jae.io.open_h5mu({file}, {given}{call.words['layer']})"  # files keep the layer they are opened with
+    text = _CALLS[call.entry][0].format(opened=opened, inputs=f"jae.io.InputFiles(h5mu={file}, {given})",
+                                        **call.words)
+    return text if call.entry == "data" else "call " + text
 
 
 def memory_call(read: str, path=None) -> str | None:
@@ -113,7 +136,21 @@ def memory_call(read: str, path=None) -> str | None:
     if called is None:
         return None
     call, file = called
-    return _CALLS[call.entry][1].format(read=read.format(file=file), **call.words)
+    read, target = read.format(file=file), str(call.path or path or "")
+    if "mudata.read_h5mu(" in read and (target.rstrip("/\\").endswith(".zarr") or os.path.isdir(target)):
+        read = read.replace("mudata.read_h5mu(", "mudata.read_zarr(")  # a zarr store
+    elif "mudata.read_h5mu(" in read and target.endswith(".h5ad"):
+        return None  # a file of a pair: the reader's own words
+    return _CALLS[call.entry][1].format(read=read, **call.words)
+
+
+def _default(default, value) -> bool:
+    """Whether ``value`` is the parameter's ``default`` (compared as such only where both are plain values)."""
+    if default is inspect.Parameter.empty:
+        return False
+    plain = (type(None), str, bool, int, float)
+    return value is default or (isinstance(value, plain) and isinstance(default, plain) and type(value) is type(
+        default) and value == default)
 
 
 def called_as(entry: str):
@@ -129,8 +166,10 @@ def called_as(entry: str):
                 given = signature.bind_partial(*args, **kwargs).arguments
             except TypeError:  # arguments it does not take: refused by the call itself, as without this
                 return f(*args, **kwargs)
+            # what differs from the defaults (the methods of jae.JAE pass every argument on, given or not)
+            given = {k: v for k, v in given.items() if not _default(signature.parameters[k].default, v)}
             with call_words(entry, given.get("data", given.get("inputs")), batch_key=given.get("batch_key"),
-                            model=given.get("model"), out=given.get("out")):
+                            model=given.get("model"), out=given.get("out"), given=given):
                 return f(*args, **kwargs)
         return wrapper
     return decorate

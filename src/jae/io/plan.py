@@ -172,8 +172,9 @@ def _as_files(data, modalities, *, rna_only: bool = False, layer: str | None = "
     from .call_fixes import call_words, memory_call
     from .rna_files import open_rna_alone
 
-    # the query functions take no rna= nor other=: the fixes name their call (model.embed's unless one is given)
-    with call_words("embed", data):
+    # the query functions take no rna= nor other=: the fixes name their call (or, for a call without a row in
+    # jae.io.call_fixes' table, the data to give it)
+    with call_words("data", data, given={"layer": layer} if layer != "counts" else None):
         alone = open_rna_alone(path, rna=rna, other=other, layer=layer)
         if alone is not None:
             return alone

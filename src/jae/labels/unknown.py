@@ -81,6 +81,15 @@ def other_cells(rest: np.ndarray, *, seed: int, k: int = SMOOTH_K, anchors: int 
     return neighbours[keep].reshape(n, take)
 
 
+def _positions(text: pd.Index) -> bool:
+    """Whether unique names ``text`` are the row numbers '0' to 'n - 1' (in any order)."""
+    if not len(text) or not str(text[0]).isdigit():
+        return False
+    numbers = pd.to_numeric(text, errors="coerce")
+    return bool(np.isfinite(numbers).all() and numbers.min() == 0 and numbers.max() == len(text) - 1
+                and (text == pd.Index(numbers.astype(np.int64)).astype(str)).all())
+
+
 def anchor_rows(rest: np.ndarray, anchors: int, *, seed: int, names=None) -> np.ndarray:
     """Sorted rows of the ``anchors`` cells :func:`other_cells` searches among when there are more cells: those whose
     names hash lowest (seeded), or without ``names`` (or with repeated ones) those whose values do (a hash of each
@@ -89,7 +98,9 @@ def anchor_rows(rest: np.ndarray, anchors: int, *, seed: int, names=None) -> np.
     enough: embedding the same cells in another order can round a row's last bits otherwise (a BLAS product's rows
     take different kernels by their position on some CPUs: 2e-6 on an AMD EPYC), and one bit picks another sample."""
     text = None if names is None or len(names) != len(rest) else pd.Index(names).astype(str)
-    if text is not None and text.is_unique:  # (names that repeat, as text, cannot choose: the values do)
+    if text is not None and text.is_unique and not _positions(text):
+        # (names that repeat, as text, cannot choose, nor the positions '0' to 'n-1' an AnnData or a DataFrame made
+        # from an array is given, in any order: they name rows, not cells; the values do)
         key = pd.util.hash_array(np.asarray(text, dtype=object),  # siphash keyed by the seed: the same on every
                                  hash_key=f"{int(seed) % 10**16:016d}")  # platform and in every process
         return np.sort(np.argsort(key, kind="stable")[:anchors])
@@ -144,7 +155,7 @@ def unknown_scores(model, embedding: np.ndarray, voter_embedding: np.ndarray | N
                "was saved before jae calibrated its labels")
         raise ValueError(f"this model {why}; it has no unknown scores")
     if names is None:  # an AnnData's (a DataFrame's) cells choose the anchors of a large query, as predict_cell_type's
-        names = getattr(embedding, "obs_names", getattr(embedding, "index", None))
+        names = embedding.index if isinstance(embedding, pd.DataFrame) else getattr(embedding, "obs_names", None)
     embedding = scored_embedding(model, embedding)  # an AnnData: its X; (n_cells, the model's columns), finite
     if observed is not None and np.shape(observed) != (len(embedding), 2):
         raise ValueError(f"observed has shape {np.shape(observed)}, not ({len(embedding)}, 2): pass "
