@@ -110,3 +110,15 @@ def test_calls_without_a_row_name_the_data_to_give_not_model_embed(setup, call):
     assert "model.embed(" not in line and "pass rna=" not in line, line
     assert f"give the data as jae.io.open_h5mu({paths['named']!r}, rna=<name>)" in line, line
     assert isinstance(anndata.AnnData, type)
+
+
+def test_fit_names_its_modalities_argument_and_a_file_fits_with_it(setup):
+    _, _, paths, q = setup
+    model = jae.JAE(jae.JAEConfig(max_epochs=1), seed=0, device="cpu")
+    line = _refusal(lambda: model.fit(paths["named"], batch_key="run", progress_bar=False))
+    fix = f"call model.fit({paths['named']!r}, modalities=(<name of the RNA>, <name of the other>), batch_key='run'"
+    assert "pass rna=" not in line and fix in line, line
+    # as it says (before session 55 a file read with modalities= was refused: its modalities had been renamed)
+    model = jae.JAE(jae.JAEConfig(max_epochs=1, mode="unsupervised"), seed=0, device="cpu")
+    model.fit(paths["named"], modalities=("genes", "prot"), batch_key="run", cell_type_key=None, progress_bar=False)
+    assert model.embed(mudata.read_h5mu(paths["named"]), key_added=None).shape[0] == q.n_obs

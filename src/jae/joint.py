@@ -112,12 +112,11 @@ class JAE:
 
     # ----------------------------------------------------------------------------------------------- fit
     @keyword_arguments(settings=True)  # fit(mdata, max_epochs=5), scvi-tools' habit: one line naming the fix
+    @called_as("fit")  # a file's refusals name this call (jae.io.call_fixes)
     def fit(
         self, data, *,
-        batch_key: str | None = "batch",
-        cell_type_key: str | None = "cell_type",
-        phase_keys: tuple[str, str] | None = None,
-        reference=None,
+        batch_key: str | None = "batch", cell_type_key: str | None = "cell_type",
+        phase_keys: tuple[str, str] | None = None, reference=None,
         finetune: bool = True,
         organism: str | None = None,
         layer: str | None = "counts",
@@ -177,7 +176,8 @@ class JAE:
         organism = given_organism(organism, needed=(score_phase := phase_keys is None and bool(self.config.n_phase)))
         with batch_column(batch_key), reading_columns([cell_type_key, batch_key, reference, phase_keys]):
             # the modalities must agree on the batch column fit reads; obs columns it does not read: said at INFO
-            data = plan_input(data, memory_budget=memory_budget, modalities=modalities, layer=layer)
+            read = plan_input(data, memory_budget=memory_budget, modalities=modalities, layer=layer)
+            data, modalities = read, modalities if read is data else None  # read from a file: 'rna' and its kind's
             streamed = isinstance(data, PairedFiles)
             if isinstance(data, MosaicFiles) or (not streamed and is_mosaic(data, modalities=modalities, layer=layer)):
                 return fit_mosaic(self, data, batch_key=batch_key, cell_type_key=cell_type_key, phase_keys=phase_keys,

@@ -37,9 +37,12 @@ _CALLS = {
     "map_files": ("jae.map_files({inputs}, {model}, {out}{key}{rest}{layer})",
                   "{loaded}.map_query({read}{key}{layer_read}).save({out}{save})"),
     "data": ("give the data as {opened}", "give the data as {read}"),
+    # fit names both modalities in one argument; cells without RNA cannot be fitted from memory either (None: the
+    # reader's own words, what a fitted model's calls do with them)
+    "fit": ("model.fit({file}, modalities=(<name of the RNA>, <name of the other>){key}{rest}{layer})", None),
 }
 #: Arguments a fix leaves out: the data and what the table's templates place themselves.
-_PLACED = ("self", "reference", "data", "inputs", "model", "out", "batch_key", "layer")
+_PLACED = ("self", "reference", "data", "inputs", "model", "out", "batch_key", "layer", "modalities")
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ def argument_fix(argument: str, path=None, *, name: str = "<name>") -> str:
     given = f"{argument}={name}"
     opened = f"jae.io.open_h5mu({file}, {given}{call.words['layer']})"  # files keep the layer they are opened with
     text = _CALLS[call.entry][0].format(opened=opened, inputs=f"jae.io.InputFiles(h5mu={file}, {given})",
-                                        **call.words)
+                                        file=file, **call.words)
     return text if call.entry == "data" else "call " + text
 
 
@@ -133,7 +136,7 @@ def memory_call(read: str, path=None) -> str | None:
     file refused filled in as ``file``), e.g. ``model.map_query(mudata.read_h5mu('x.h5mu'), batch_key='run')``;
     None outside it (the reader then names the calls that take it)."""
     called = _called(path)
-    if called is None:
+    if called is None or _CALLS[called[0].entry][1] is None:
         return None
     call, file = called
     read, target = read.format(file=file), str(call.path or path or "")
