@@ -26,16 +26,16 @@ __all__ = ["call_words", "called_as", "carried", "argument_fix", "memory_call", 
 # entry point: (its call of the file opened with the argument named, {opened}; its call of the file read into
 # memory, {read}); {key}: ', batch_key=...' when given; {model}: the model argument as given, {loaded}: the model
 # itself (a folder's jae.JAE.load(...)), {out}: the output given
-# {rest}: the other arguments the user gave (as given where short; a layer given goes to open_h5mu, {opened}, and to
-# the call of the data in memory, {rest_read}); {save}: ', overwrite=True' when given. "data": a call without a row
+# {rest}: the other arguments the user gave (as given where short), {layer}: the layer given (also inside open_h5mu,
+# {opened}, which keeps it); {save}: ', overwrite=True' when given. "data": a call without a row
 # (model.latent, model.finetune, jae.impute of a path), named by its data alone
 _CALLS = {
-    "embed": ("model.embed({opened}{rest})", "model.embed({read}{rest_read})"),
-    "predict_cell_type": ("model.predict_cell_type({opened}{rest})", "model.predict_cell_type({read}{rest_read})"),
-    "map_query": ("model.map_query({opened}{key}{rest})", "model.map_query({read}{key}{rest_read})"),
-    "embed_files": ("jae.embed_files({inputs}, {model}, {out}{rest}{layer})", "{loaded}.embed({read}{layer_read})"),
+    "embed": ("model.embed({opened}{rest})", "model.embed({read}{rest}{layer})"),
+    "predict_cell_type": ("model.predict_cell_type({opened}{rest})", "model.predict_cell_type({read}{rest}{layer})"),
+    "map_query": ("model.map_query({opened}{key}{rest})", "model.map_query({read}{key}{rest}{layer})"),
+    "embed_files": ("jae.embed_files({inputs}, {model}, {out}{rest}{layer})", "{loaded}.embed({read}{layer})"),
     "map_files": ("jae.map_files({inputs}, {model}, {out}{key}{rest}{layer})",
-                  "{loaded}.map_query({read}{key}{layer_read}).save({out}{save})"),
+                  "{loaded}.map_query({read}{key}{layer}).save({out}{save})"),
     "data": ("give the data as {opened}", "give the data as {read}"),
     # fit names both modalities in one argument; cells without RNA cannot be fitted from memory either (None: the
     # reader's own words, what a fitted model's calls do with them)
@@ -81,11 +81,10 @@ def call_words(entry: str, data=None, *, batch_key: str | None = None, model=Non
     path = data_path(getattr(data, "h5mu", None) if hasattr(data, "paths") else data)  # a pair of .h5ad: their own
     folder = None if model is None or not isinstance(model, (str, os.PathLike)) else repr(str(model))
     given = dict(given or {})
-    rest = "".join(_given(k, v) for k, v in given.items() if k not in _PLACED)
-    layer = _given("layer", given["layer"]) if "layer" in given else ""
     words = {"key": "" if batch_key is None else f", batch_key={batch_key!r}", "model": folder or "model",
-             "loaded": f"jae.JAE.load({folder})" if folder else "model", "out": repr(str(out)), "rest": rest,
-             "rest_read": rest + layer, "layer": layer, "layer_read": layer,
+             "loaded": f"jae.JAE.load({folder})" if folder else "model", "out": repr(str(out)),
+             "rest": "".join(_given(k, v) for k, v in given.items() if k not in _PLACED),
+             "layer": _given("layer", given["layer"]) if "layer" in given else "",
              "save": ", overwrite=True" if given.get("overwrite") is True else ""}
     token = _CALL.set(_Call(entry, path, words))
     try:

@@ -83,11 +83,9 @@ def other_cells(rest: np.ndarray, *, seed: int, k: int = SMOOTH_K, anchors: int 
 
 def _positions(text: pd.Index) -> bool:
     """Whether unique names ``text`` are the row numbers '0' to 'n - 1' (in any order)."""
-    if not len(text) or not str(text[0]).isdigit():
+    if not len(text) or not str(text[0]).isdigit():  # (barcodes: no row numbers written out to compare)
         return False
-    numbers = pd.to_numeric(text, errors="coerce")
-    return bool(np.isfinite(numbers).all() and numbers.min() == 0 and numbers.max() == len(text) - 1
-                and (text == pd.Index(numbers.astype(np.int64)).astype(str)).all())
+    return bool(text.isin(pd.RangeIndex(len(text)).astype(str)).all())  # n unique names among n numbers: all of them
 
 
 def anchor_rows(rest: np.ndarray, anchors: int, *, seed: int, names=None) -> np.ndarray:
