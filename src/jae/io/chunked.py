@@ -425,10 +425,13 @@ def _encoding(elem) -> tuple[str, tuple[int, int]]:
 
 
 def matrix_bytes(elem) -> int:
-    """Bytes a stored matrix (an ``h5py`` dataset or a zarr array, or a group holding a sparse matrix) takes once read.
+    """Bytes a stored matrix (an ``h5py`` dataset or a zarr array, or a group holding a sparse matrix) takes once read,
+    or a matrix in memory holds (a sparse one's three arrays, a dense one's values).
 
     Read from the file's metadata only (array shapes and dtypes), nothing is loaded.
     """
+    if sp.issparse(elem):
+        return sum(int(a.nbytes) for a in (elem.data, elem.indices, elem.indptr))
     if isinstance(elem, h5py.Dataset) or hasattr(elem, "dtype"):  # (a zarr store's array: jae.io.zarr_stores)
         return int(np.prod(elem.shape)) * elem.dtype.itemsize
     if {"data", "indices", "indptr"} <= set(elem.keys()):

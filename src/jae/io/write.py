@@ -459,12 +459,13 @@ def graft_h5mu(mdata, source: str | os.PathLike, path: str | os.PathLike, modali
     import h5py
 
     from .readers import _quiet_mudata
+    from .chunked import matrix_bytes
     from .samples_files import check_disk, scratch_folder, temporary_folder
 
     path = user_path(path)
     folder = temporary_folder()  # (TMPDIR passed over: said) the modality written there first: room for it checked
     held = {id(m): m for m in (mdata.mod[modality].X, *mdata.mod[modality].layers.values()) if m is not None}
-    check_disk(sum(_held_bytes(m) for m in held.values()) + 2**20, folder,
+    check_disk(sum(matrix_bytes(m) for m in held.values()) + 2**20, folder,
                doing=f"writing modality {modality!r} of {path.name}", fix="write the prediction to its own file "
                "(impute_out=FILE.h5ad)")
     with atomic_path(path, protect=protect, overwrite=overwrite) as tmp, scratch_folder() as scratch:
@@ -482,13 +483,3 @@ def graft_h5mu(mdata, source: str | os.PathLike, path: str | os.PathLike, modali
             f.attrs.update(w.attrs)
     logger.debug("wrote %s", path)
     return path
-
-
-def _held_bytes(matrix) -> int:
-    """Bytes an in-memory matrix holds: a sparse one's three arrays, a dense one's values."""
-    import numpy as np
-    import scipy.sparse as sp
-
-    if sp.issparse(matrix):
-        return sum(a.nbytes for a in (matrix.data, matrix.indices, matrix.indptr))
-    return np.asarray(matrix).nbytes
