@@ -34,6 +34,39 @@ if "OMP_NUM_THREADS" not in os.environ:
 
     threadpool_limits(1)  # numpy's BLAS, which pytest's plugins loaded before this file, has read it already
 
+#: Memory one test process is given when the suite picks how many to run (each holds torch, the CLI tests' forking
+#: server and its module's fixtures: about 1 GB, more in the scale tests).
+WORKER_BYTES = 3 << 30
+#: The most test processes the suite starts by itself: its ~780 files give each of 8 enough work, and every process
+#: pays its own imports and module fixtures.
+MAX_WORKERS = 8
+
+
+def pytest_xdist_auto_num_workers(config):
+    """How many processes pyproject's ``-n auto`` starts: one per CPU this job may use (jae's own rule, which reads a
+    Slurm step's or a container's limit where xdist's default counts every core of the host), at most one per
+    :data:`WORKER_BYTES` of the memory available now and :data:`MAX_WORKERS`; 0 (every test in this process) where
+    that leaves one. ``PYTEST_XDIST_AUTO_NUM_WORKERS`` set, xdist's own reading of it decides."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    from jae._threads import usable_cpus
+
+    workers = min(usable_cpus(), MAX_WORKERS, max(1, _available_bytes() // WORKER_BYTES))
+    return workers if workers > 1 else 0
+
+
+def _available_bytes() -> int:
+    """Memory available now (``MemAvailable`` of /proc/meminfo); a large number where that cannot be read."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 1 << 50
+
+
 from mudata._core.config import OPTIONS as _MUDATA_OPTIONS  # noqa: E402
 
 _MUDATA_DEFAULTS = dict(_MUDATA_OPTIONS)  # before any test module is imported
