@@ -42,6 +42,7 @@ WORKER_BYTES = 3 << 30
 MAX_WORKERS = 8
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of xdist's: unknown to pytest where xdist is missing
 def pytest_xdist_auto_num_workers(config):
     """How many processes pyproject's ``-n auto`` starts: one per CPU this job may use (jae's own rule, which reads a
     Slurm step's or a container's limit where xdist's default counts every core of the host), at most one per
@@ -53,6 +54,23 @@ def pytest_xdist_auto_num_workers(config):
 
     workers = min(usable_cpus(), MAX_WORKERS, max(1, _available_bytes() // WORKER_BYTES))
     return workers if workers > 1 else 0
+
+
+def pytest_addoption(parser, pluginmanager):
+    """Where pytest-xdist is missing (jae installed without its dev extra, or ``-p no:xdist``), pyproject's
+    ``-n auto --dist loadfile`` still parse, as options that do nothing: every test runs in this process."""
+    if not pluginmanager.has_plugin("xdist"):
+        group = parser.getgroup("jae", "without pytest-xdist")
+        # _addoption, as xdist itself adds -n: pytest keeps lowercase short options for its plugins
+        group._addoption("-n", "--numprocesses", dest="numprocesses", default=None, help="ignored: no pytest-xdist")
+        group.addoption("--dist", dest="dist", default="no", help="ignored: no pytest-xdist")
+
+
+def pytest_report_header(config):
+    if not config.pluginmanager.has_plugin("xdist"):
+        return "pytest-xdist is not in use (not installed: pip install -e '.[dev]'; or -p no:xdist): every test " \
+               "runs in this process"
+    return None
 
 
 def _available_bytes() -> int:

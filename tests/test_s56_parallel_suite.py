@@ -5,6 +5,7 @@ one file's tests to one process (``--dist loadfile``, so a module's fixtures are
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -59,3 +60,16 @@ def test_the_projects_settings_run_each_file_on_one_worker_process(tmp_path):
     (a,), (b,) = seen.values()
     assert a != b and a.split()[1].startswith("gw") and b.split()[1].startswith("gw"), seen
     assert str(os.getpid()) not in (a.split()[0], b.split()[0])
+
+
+def test_without_xdist_the_settings_still_parse_and_every_test_runs_in_one_process(tmp_path):
+    """jae installed without its dev extra (or ``-p no:xdist``): pyproject's ``-n auto --dist loadfile`` are taken
+    by conftest as options that do nothing, and the run says so in its header."""
+    shutil.copy(REPO / "tests" / "conftest.py", tmp_path / "conftest.py")
+    (tmp_path / "test_one.py").write_text("import os\n\ndef test_here():\n    assert 'PYTEST_XDIST_WORKER' not in "
+                                          "os.environ\n")
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-c",
+                          str(REPO / "pyproject.toml"), "--rootdir", str(tmp_path), str(tmp_path)],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 passed" in run.stdout and "pytest-xdist is not in use" in run.stdout
