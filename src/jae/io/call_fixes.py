@@ -25,22 +25,28 @@ __all__ = ["call_words", "called_as", "carried", "argument_fix", "memory_call", 
 
 # entry point: (its call of the file opened with the argument named, {opened}; its call of the file read into
 # memory, {read}); {key}: ', batch_key=...' when given; {model}: the model argument as given, {loaded}: the model
-# itself (a folder's jae.JAE.load(...)), {out}: the output given
+# itself (a folder's jae.JAE.load(...), with the device given); {out}: the output given
 # {rest}: the other arguments the user gave (as given where short), {layer}: the layer given (also inside open_h5mu,
-# {opened}, which keeps it); {save}: ', overwrite=True' when given. "data": a call without a row
+# {opened}, which keeps it; for jae.io.InputFiles, its layer, which the call in memory takes); {save}: ',
+# overwrite=True' when given; {mapping}: map_files' arguments that map_query takes. An InputFiles' other options go
+# into {inputs}, its annotations around {read} (jae.io.join_annotations). "data": a call without a row
 # (model.latent, model.finetune, jae.impute of a path), named by its data alone
 _CALLS = {
     "embed": ("model.embed({opened}{rest})", "model.embed({read}{rest}{layer})"),
     "predict_cell_type": ("model.predict_cell_type({opened}{rest})", "model.predict_cell_type({read}{rest}{layer})"),
     "map_query": ("model.map_query({opened}{key}{rest})", "model.map_query({read}{key}{rest}{layer})"),
-    "embed_files": ("jae.embed_files({inputs}, {model}, {out}{rest}{layer})", "{loaded}.embed({read}{layer})"),
-    "map_files": ("jae.map_files({inputs}, {model}, {out}{key}{rest}{layer})",
-                  "{loaded}.map_query({read}{key}{layer}).save({out}{save})"),
+    "embed_files": ("jae.embed_files({inputs}, {model}, {out}{rest})", "{loaded}.embed({read}{layer})"),
+    "map_files": ("jae.map_files({inputs}, {model}, {out}{key}{rest})",
+                  "{loaded}.map_query({read}{key}{mapping}{layer}).save({out}{save})"),
     "data": ("give the data as {opened}", "give the data as {read}"),
     # fit names both modalities in one argument; cells without RNA cannot be fitted from memory either (None: the
     # reader's own words, what a fitted model's calls do with them)
     "fit": ("model.fit({file}, modalities=(<name of the RNA>, <name of the other>){key}{rest}{layer})", None),
 }
+#: map_files' arguments that its call in memory, map_query, takes too (device: jae.JAE.load's)
+_MAPPING = ("epochs", "seed", "progress_bar")
+#: jae.io.InputFiles' fields that name the data (the fix's file) and the modalities (the fix names one of them)
+_SOURCES = ("mod1", "mod2", "h5mu", "tenx", "h5ad")
 #: Arguments a fix leaves out: the data and what the table's templates place themselves.
 _PLACED = ("self", "reference", "data", "inputs", "model", "out", "batch_key", "layer", "modalities")
 
@@ -69,23 +75,51 @@ def _given(name: str, value) -> str:
     return f", {name}={text}" if plain and len(text) <= 60 else f", {name}=<your {name}>"
 
 
+def _option(name: str, value) -> str:
+    """``, name=value`` of an option of :class:`jae.io.InputFiles` as stored (paths as text: a list of them for
+    ``annotations``), at any length, as the fix's file is."""
+    if isinstance(value, (list, tuple)):
+        value = [str(v) if isinstance(v, os.PathLike) else v for v in value]
+    return f", {name}={str(value) if isinstance(value, os.PathLike) else value!r}"
+
+
+def _input_options(inputs) -> dict:
+    """The options of :class:`jae.io.InputFiles` ``inputs`` that differ from their defaults, beside the data's file
+    (``rna``, ``other``, ``layer``, ``annotations``, ...): name -> ``, name=value``; the fix repeats them."""
+    import dataclasses
+
+    return {f.name: _option(f.name, getattr(inputs, f.name)) for f in dataclasses.fields(inputs)
+            if f.name not in _SOURCES and not _default(f.default if f.default_factory is dataclasses.MISSING
+                                                        else f.default_factory(), getattr(inputs, f.name))}
+
+
 @contextmanager
 def call_words(entry: str, data=None, *, batch_key: str | None = None, model=None, out=None, given=None):
     """Within it, the readers' fixes name the call ``entry`` (a key of :data:`_CALLS`, or ``'cli'``) of ``data`` (a
-    path, a backed MuData, :class:`jae.io.InputFiles`: its ``.h5mu``), with ``batch_key`` when given; ``model`` (a
-    fitted model or its folder) and ``out`` for ``jae.embed_files`` / ``jae.map_files``; ``given``: the call's other
-    arguments as the user gave them (repeated in the fix). A call within another keeps the outer's."""
+    path, a backed MuData, :class:`jae.io.InputFiles`: its ``.h5mu``, and its options, repeated), with ``batch_key``
+    when given; ``model`` (a fitted model or its folder) and ``out`` for ``jae.embed_files`` / ``jae.map_files``;
+    ``given``: the call's other arguments as the user gave them (repeated in the fix). A call within another keeps
+    the outer's."""
     if _CALL.get() is not None:
         yield
         return
+    from .inputs import InputFiles
+
+    inputs = data if isinstance(data, InputFiles) else None
     path = data_path(getattr(data, "h5mu", None) if hasattr(data, "paths") else data)  # a pair of .h5ad: their own
     folder = None if model is None or not isinstance(model, (str, os.PathLike)) else repr(str(model))
     given = dict(given or {})
+    options = {} if inputs is None else _input_options(inputs)
+    layer = options.get("layer", "") if inputs is not None else (
+        _given("layer", given["layer"]) if "layer" in given else "")
+    annotations = [str(p) for p in inputs.annotations] if inputs is not None and inputs.annotations else None
+    device = _given("device", given["device"]) if "device" in given else ""
     words = {"key": "" if batch_key is None else f", batch_key={batch_key!r}", "model": folder or "model",
-             "loaded": f"jae.JAE.load({folder})" if folder else "model", "out": repr(str(out)),
+             "loaded": f"jae.JAE.load({folder}{device})" if folder else "model", "out": repr(str(out)),
              "rest": "".join(_given(k, v) for k, v in given.items() if k not in _PLACED),
-             "layer": _given("layer", given["layer"]) if "layer" in given else "",
-             "save": ", overwrite=True" if given.get("overwrite") is True else ""}
+             "mapping": "".join(_given(k, given[k]) for k in _MAPPING if k in given), "layer": layer,
+             "save": ", overwrite=True" if given.get("overwrite") is True else "",
+             "options": options, "annotations": annotations}
     token = _CALL.set(_Call(entry, path, words))
     try:
         yield
@@ -125,7 +159,8 @@ def argument_fix(argument: str, path=None, *, name: str = "<name>") -> str:
     call, file = called
     given = f"{argument}={name}"
     opened = f"jae.io.open_h5mu({file}, {given}{call.words['layer']})"  # files keep the layer they are opened with
-    text = _CALLS[call.entry][0].format(opened=opened, inputs=f"jae.io.InputFiles(h5mu={file}, {given})",
+    options = "".join(text for option, text in call.words["options"].items() if option != argument)
+    text = _CALLS[call.entry][0].format(opened=opened, inputs=f"jae.io.InputFiles(h5mu={file}, {given}{options})",
                                         file=file, **call.words)
     return text if call.entry == "data" else "call " + text
 
@@ -143,6 +178,8 @@ def memory_call(read: str, path=None) -> str | None:
         read = read.replace("mudata.read_h5mu(", "mudata.read_zarr(")  # a zarr store
     elif "mudata.read_h5mu(" in read and target.endswith(".h5ad"):
         return None  # a file of a pair: the reader's own words
+    if call.words["annotations"]:  # the columns InputFiles joins (the batches, ...), joined in memory as it does
+        read = f"jae.io.join_annotations({read}, {call.words['annotations']!r})"
     return _CALLS[call.entry][1].format(read=read, **call.words)
 
 
