@@ -45,6 +45,10 @@ _CALLS = {
 }
 #: map_files' arguments that its call in memory, map_query, takes too (device: jae.JAE.load's)
 _MAPPING = ("epochs", "seed", "progress_bar")
+#: An entry's call of the file opened with a kind given (other_kind), where its own names other arguments
+_KIND_CALLS = {"fit": "model.fit({opened}{key}{rest})"}
+#: jae.io.InputFiles' names of the readers' arguments (the others: the same)
+_INPUT_NAMES = {"other_kind": "mod2_kind"}
 #: jae.io.InputFiles' fields that name the data (the fix's file) and the modalities (the fix names one of them)
 _SOURCES = ("mod1", "mod2", "h5mu", "tenx", "h5ad")
 #: Arguments a fix leaves out: the data and what the table's templates place themselves.
@@ -149,19 +153,32 @@ def _called(path) -> tuple[_Call, str] | None:
     return call, "FILE" if file is None else repr(str(file))
 
 
-def argument_fix(argument: str, path=None, *, name: str = "<name>") -> str:
-    """The fix that names a modality: ``pass rna=<name>`` (``argument`` 'rna' or 'other'), or within
-    :func:`call_words` the call that passes it, e.g. ``call model.embed(jae.io.open_h5mu('x.h5mu', rna=<name>))``;
-    ``path``: the file refused (the call's own file first)."""
+def _passing(call: _Call, file: str, argument: str, value: str) -> str:
+    """The call ``call`` of ``file`` that passes ``argument=value`` to the reader: to :func:`jae.io.open_h5mu` (which
+    takes ``rna``, ``other``, ``other_kind``), or to :class:`jae.io.InputFiles` (``other_kind`` is its ``mod2_kind``)
+    with the options given; ``model.fit`` names its own ``modalities`` instead of ``rna`` / ``other``."""
+    given = f"{argument}={value}"
+    opened = f"jae.io.open_h5mu({file}, {given}{call.words['layer']})"  # files keep the layer they are opened with
+    option = _INPUT_NAMES.get(argument, argument)
+    options = "".join(text for name, text in call.words["options"].items() if name != option)
+    template = _KIND_CALLS.get(call.entry, _CALLS[call.entry][0]) if argument not in ("rna", "other") else \
+        _CALLS[call.entry][0]
+    return template.format(opened=opened, inputs=f"jae.io.InputFiles(h5mu={file}, {option}={value}{options})",
+                           file=file, **call.words)
+
+
+def argument_fix(argument: str, path=None, *, name: str = "<name>", also: str | None = None) -> str:
+    """The fix that names a reader's argument: ``pass rna=<name>`` (``argument`` 'rna', 'other' or 'other_kind'),
+    or within :func:`call_words` the call that passes it, e.g. ``call model.embed(jae.io.open_h5mu('x.h5mu',
+    rna=<name>))``, a value not yet a placeholder as one (``<'ATAC' or 'ADT'>``); ``also``: another such argument,
+    ``'argument=value'``, the other way (``pass other=<name> or other_kind='ATAC' / 'ADT'``); ``path``: the file
+    refused (the call's own file first)."""
     called = _called(path)
     if called is None:
-        return f"pass {argument}={name}"
+        return f"pass {argument}={name}" + (f" or {also}" if also else "")
     call, file = called
-    given = f"{argument}={name}"
-    opened = f"jae.io.open_h5mu({file}, {given}{call.words['layer']})"  # files keep the layer they are opened with
-    options = "".join(text for option, text in call.words["options"].items() if option != argument)
-    text = _CALLS[call.entry][0].format(opened=opened, inputs=f"jae.io.InputFiles(h5mu={file}, {given}{options})",
-                                        file=file, **call.words)
+    ways = [(argument, name)] + ([tuple(also.split("=", 1))] if also else [])
+    text = " or ".join(_passing(call, file, a, v if v.startswith("<") else f"<{v}>") for a, v in ways)
     return text if call.entry == "data" else "call " + text
 
 
