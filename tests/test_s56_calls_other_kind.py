@@ -27,10 +27,9 @@ def files(tmp_path_factory):
     model, q = cite_query_reference()
     d = tmp_path_factory.mktemp("s56kind")
     model.save(d / "model")
-    prot = q["prot"].copy()
-    prot.var["feature_types"] = "Gene Expression"  # proteins said to be genes
-    rna = q["rna"].copy()
-    rna.var["feature_types"] = "Gene Expression"
+    rna, prot = q["rna"].copy(), q["prot"].copy()
+    for a in (rna, prot):
+        a.var["feature_types"] = "Gene Expression"  # the proteins too: said to be genes
     m = mudata.MuData({"rna": rna, "prot": prot})
     m.obs["batch"] = q.obs["batch"].to_numpy()
     m.obs["cell_type"] = q.obs["cell_type"].to_numpy() if "cell_type" in q.obs else "a"

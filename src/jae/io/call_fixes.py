@@ -52,7 +52,7 @@ _INPUT_NAMES = {"other_kind": "mod2_kind"}
 #: jae.io.InputFiles' fields that name the data (the fix's file) and the modalities (the fix names one of them)
 _SOURCES = ("mod1", "mod2", "h5mu", "tenx", "h5ad")
 #: Arguments a fix leaves out: the data and what the table's templates place themselves.
-_PLACED = ("self", "reference", "data", "inputs", "model", "out", "batch_key", "layer", "modalities")
+_PLACED = ("self", "reference", "data", "inputs", "model", "out", "batch_key", "layer", "modalities", "annotations")
 
 
 @dataclass(frozen=True)
@@ -102,8 +102,8 @@ def call_words(entry: str, data=None, *, batch_key: str | None = None, model=Non
     """Within it, the readers' fixes name the call ``entry`` (a key of :data:`_CALLS`, or ``'cli'``) of ``data`` (a
     path, a backed MuData, :class:`jae.io.InputFiles`: its ``.h5mu``, and its options, repeated), with ``batch_key``
     when given; ``model`` (a fitted model or its folder) and ``out`` for ``jae.embed_files`` / ``jae.map_files``;
-    ``given``: the call's other arguments as the user gave them (repeated in the fix). A call within another keeps
-    the outer's."""
+    ``given``: the call's other arguments as the user gave them (repeated in the fix; ``annotations``, the files an
+    InputFiles joins, around the read). A call within another keeps the outer's."""
     if _CALL.get() is not None:
         yield
         return
@@ -116,7 +116,8 @@ def call_words(entry: str, data=None, *, batch_key: str | None = None, model=Non
     options = {} if inputs is None else _input_options(inputs)
     layer = options.get("layer", "") if inputs is not None else (
         _given("layer", given["layer"]) if "layer" in given else "")
-    annotations = [str(p) for p in inputs.annotations] if inputs is not None and inputs.annotations else None
+    annotations = inputs.annotations if inputs is not None else given.get("annotations")
+    annotations = [str(p) for p in annotations] if annotations else None
     device = _given("device", given["device"]) if "device" in given else ""
     words = {"key": "" if batch_key is None else f", batch_key={batch_key!r}", "model": folder or "model",
              "loaded": f"jae.JAE.load({folder}{device})" if folder else "model", "out": repr(str(out)),
