@@ -104,3 +104,20 @@ def test_the_call_in_memory_keeps_the_layer_annotations_and_mapping_arguments(fi
         assert mapped["n_cells"] == n and mapped["seed"] == 7
     else:
         assert result.shape[0] == n and np.isfinite(result).all()
+
+
+@pytest.mark.parametrize("entry", ["map_files", "embed_files"])
+def test_the_layer_fix_names_input_files_layer_which_the_call_takes(files, tmp_path, entry):
+    """Counts in layer 'raw' read as the default 'counts' (absent: .X, normalised) were refused with "pass layer=...",
+    an argument jae.map_files and jae.embed_files lack: it is jae.io.InputFiles'."""
+    d, paths, n = files
+    call = getattr(jae, entry)
+    kw = {"batch_key": "run", "epochs": 1} if entry == "map_files" else {"finetune_epochs": 0}
+    suffix = "" if entry == "map_files" else ".h5ad"
+
+    def run(**layer):
+        return call(InputFiles(h5mu=paths["named"], rna="genes", annotations=[paths["ann"]], **layer), str(d / "model"),
+                    str(tmp_path / f"o{len(layer)}{suffix}"), progress_bar=False, **kw)
+    line = _refusal(run)
+    assert "pass jae.io.InputFiles(..., layer=...)" in line and "pass layer=" not in line, line
+    assert run(layer="raw").n_cells == n  # as it says

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -49,6 +50,9 @@ _MAPPING = ("epochs", "seed", "progress_bar")
 _KIND_CALLS = {"fit": "model.fit({opened}{key}{rest})"}
 #: jae.io.InputFiles' names of the readers' arguments (the others: the same)
 _INPUT_NAMES = {"other_kind": "mod2_kind"}
+#: The calls of a jae.io.InputFiles, which holds the layer they read: the readers' fix "pass layer=..." names it
+_FILES_CALLS = ("embed_files", "map_files")
+_LAYER_FIX = re.compile(r"\bpass layer=(\.\.\.|None|'[^']*')")
 #: jae.io.InputFiles' fields that name the data (the fix's file) and the modalities (the fix names one of them)
 _SOURCES = ("mod1", "mod2", "h5mu", "tenx", "h5ad")
 #: Arguments a fix leaves out: the data and what the table's templates place themselves.
@@ -213,7 +217,8 @@ def _default(default, value) -> bool:
 def called_as(entry: str):
     """Decorate the function named ``entry`` in :data:`_CALLS`: each call runs within :func:`call_words` of its
     ``data`` (or ``inputs``), with its ``batch_key``, ``model`` and ``out``, so that a refusal while its input is
-    opened or streamed names this call."""
+    opened or streamed names this call; for the calls of a :class:`jae.io.InputFiles`, a refusal's ``pass
+    layer=...`` names the InputFiles' (``pass jae.io.InputFiles(..., layer=...)``), which the call takes none of."""
     def decorate(f):
         signature = inspect.signature(f)
 
@@ -225,8 +230,15 @@ def called_as(entry: str):
                 return f(*args, **kwargs)
             # what differs from the defaults (the methods of jae.JAE pass every argument on, given or not)
             given = {k: v for k, v in given.items() if not _default(signature.parameters[k].default, v)}
+            outermost = _CALL.get() is None
             with call_words(entry, given.get("data", given.get("inputs")), batch_key=given.get("batch_key"),
                             model=given.get("model"), out=given.get("out"), given=given):
-                return f(*args, **kwargs)
+                try:
+                    return f(*args, **kwargs)
+                except (ValueError, KeyError) as err:  # the readers' layer=: the InputFiles' (the call takes none)
+                    if outermost and entry in _FILES_CALLS and err.args and isinstance(err.args[0], str):
+                        err.args = (_LAYER_FIX.sub(r"pass jae.io.InputFiles(..., layer=\1)", err.args[0]),
+                                    *err.args[1:])
+                    raise
         return wrapper
     return decorate
