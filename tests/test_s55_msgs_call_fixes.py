@@ -112,13 +112,14 @@ def test_map_files_names_map_files_and_map_query_never_embed(files, tmp_path):
     assert JAE.load(out).mappings[-1]["n_cells"] == n  # the fix as written maps them
     out = str(tmp_path / "b")
     line = refused(InputFiles(h5mu=paths["prot"]), out)
-    read = f"jae.JAE.load({folder!r}).map_query(mudata.read_h5mu({paths['prot']!r}), batch_key='run').save({out!r})"
+    read = f"jae.JAE.load({folder!r}).map_query(mudata.read_h5mu({paths['prot']!r}), batch_key='run', " \
+        f"progress_bar=False).save({out!r})"  # (progress_bar: repeated since session 56)
     assert line.endswith("or read the file into memory: " + read) and "model.embed" not in line, line
     out = str(tmp_path / "c")
     line = refused(InputFiles(mod1=paths["mod2"]), out)
     read = re.search(r"second modality alone are read from memory: (jae\.JAE\.load\(.*\)\.save\((.*?)\))$", line)
     assert read and read.group(2) == repr(out) and "model.embed" not in line, line
-    eval(read.group(1).replace("batch_key", "progress_bar=False, batch_key"), scope)
+    eval(read.group(1), scope)
     assert JAE.load(out).mappings[-1]["n_cells"] == n
 
 
@@ -136,9 +137,10 @@ def test_map_files_of_cells_streamed_names_the_mapping_in_memory(files, tmp_path
     out = str(tmp_path / "m")
     line = _refusal(lambda: jae.map_files(InputFiles(h5mu=path), str(d / "model"), out, batch_key="run",
                                           progress_bar=False), ValueError)
-    call = f"jae.JAE.load({str(d / 'model')!r}).map_query(mudata.read_h5mu({path!r}), batch_key='run').save({out!r})"
+    call = f"jae.JAE.load({str(d / 'model')!r}).map_query(mudata.read_h5mu({path!r}), batch_key='run', " \
+           f"progress_bar=False).save({out!r})"
     assert line.endswith(f"in Python, {call})") and "model.embed" not in line, line
-    eval(call.replace("batch_key", "progress_bar=False, batch_key"), {"jae": jae, "mudata": mudata})
+    eval(call, {"jae": jae, "mudata": mudata})
     assert JAE.load(out).mappings[-1]["n_cells"] == n  # as written, it maps them
 
 

@@ -102,7 +102,7 @@ def _run_verb(args, configured: bool) -> int:
         text = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
         text = cli_message(str(text))
         if args.verb == "map":  # the fix for cells with the second modality alone maps them, as the verb asked
-            text = map_words(text, args.model, args.out, args.batch_key)
+            text = map_words(text, args)
         logging.getLogger("jae").error("%s", text)
         if out_of_room(err) is not None or out_of_room(err.__cause__) is not None:
             _OUT_OF_ROOM.set()

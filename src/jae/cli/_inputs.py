@@ -8,7 +8,7 @@ import argparse
 import os
 from pathlib import Path
 
-__all__ = ["Given", "add_input_args", "add_memory_budget_arg", "add_fragments_arg", "add_remap_peaks_arg",
+__all__ = ["Given", "layer_arg", "add_input_args", "add_memory_budget_arg", "add_fragments_arg", "add_remap_peaks_arg",
            "per_sample", "input_files", "batch_key", "path_arg", "whole_number"]
 
 
@@ -160,6 +160,11 @@ def per_sample(values, *, what: str, noun: str):
     return name_samples(values, what=what, noun=noun)
 
 
+def layer_arg(args: argparse.Namespace) -> str | None:
+    """The layer ``--layer`` names: ``X`` or ``None`` read ``.X`` (None in Python)."""
+    return None if args.layer in ("X", "None") else args.layer
+
+
 def input_files(args: argparse.Namespace, *, rna_only: bool = False):
     """The input options as a :class:`jae.io.InputFiles`: the one reading of ``--mod1/--mod2/--h5mu/--10x/--h5ad``,
     ``--annotations``, ``--rna-mod``, ``--other-mod``, ``--mod2-kind`` and ``--layer`` (``X`` or ``None``: ``.X``).
@@ -197,6 +202,6 @@ def input_files(args: argparse.Namespace, *, rna_only: bool = False):
         tenx=per_sample(args.tenx, what="tenx", noun="Cell Ranger file"),
         **({"sample_key": key} if key is not None else {}),
         annotations=getattr(args, "annotations", []),
-        rna=args.rna_mod, other=args.other_mod, layer=None if args.layer in ("X", "None") else args.layer,
+        rna=args.rna_mod, other=args.other_mod, layer=layer_arg(args),
         mod2_kind=args.mod2_kind,
     )

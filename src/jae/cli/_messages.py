@@ -427,15 +427,25 @@ _EMBED_FIXES = (
 )
 
 
-def map_words(text: str, model, out, batch_key: str | None) -> str:
+def map_words(text: str, args) -> str:
     """``text``, an error of ``jae map`` in the CLI's words (:func:`cli_message`), with the fix that embeds cells
-    measured in the second modality alone (``model.embed``) as the call that maps them: ``map_query`` of the model
-    ``model`` (``--model``), with ``batch_key`` (``--batch-key``) when given, saved to ``out`` (``--out``)."""
-    key = "" if batch_key is None else f", batch_key={batch_key!r}"
+    measured in the second modality alone (``model.embed``) as the call that maps them: ``jae.map_files``' call in
+    memory (:mod:`jae.io.call_fixes`) of the model ``--model``, saved to ``--out``, with the flags given
+    (``--batch-key``, ``--layer``, ``--annotations``, ``--epochs``, ``--seed``, ``--device``, ``--overwrite``)."""
+    from ..io.call_fixes import call_words, memory_call
+    from ._inputs import layer_arg
+
+    flags = {"layer": layer_arg(args), "annotations": args.annotations, "epochs": args.epochs, "seed": args.seed,
+             "device": args.device, "overwrite": args.overwrite}
+    defaults = {"layer": "counts", "annotations": [], "epochs": None, "seed": None, "device": "auto",
+                "overwrite": False}  # (InputFiles' and jae.map_files')
+    given = {k: v for k, v in flags.items() if v != defaults[k]}
 
     def call(match: re.Match) -> str:
         said = "second modality alone are mapped" if match.group(0).startswith("second") else "or map them"
-        return f"{said} in Python: jae.JAE.load({str(model)!r}).map_query({match.group(1)}{key}).save({str(out)!r})"
+        with call_words("map_files", batch_key=args.batch_key, model=args.model, out=args.out, given=given):
+            mapped = memory_call(match.group(1).replace("{", "{{").replace("}", "}}"))
+        return f"{said} in Python: {mapped}"
 
     for pattern in _EMBED_FIXES:
         text = pattern.sub(call, text)

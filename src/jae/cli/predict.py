@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._inputs import Given, path_arg, whole_number
+from ._inputs import Given, layer_arg, path_arg, whole_number
 
 
 def add_parser(sub) -> None:
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         args.train_mod1, args.train_mod2, args.test_mod1, args.output, model=args.model, method=args.method,
         seed=args.seed, device=args.device, output_format=args.output_format, save_model=args.save_model,
         overwrite=args.overwrite, progress_bar=not args.quiet, source_kind=args.source_kind,
-        target_kind=args.target_kind, layer=None if args.layer in ("X", "None") else args.layer,
+        target_kind=args.target_kind, layer=layer_arg(args),
     )
     pred, model = result.prediction, result.model
     print(

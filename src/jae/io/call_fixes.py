@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -25,24 +26,37 @@ __all__ = ["call_words", "called_as", "carried", "argument_fix", "memory_call", 
 
 # entry point: (its call of the file opened with the argument named, {opened}; its call of the file read into
 # memory, {read}); {key}: ', batch_key=...' when given; {model}: the model argument as given, {loaded}: the model
-# itself (a folder's jae.JAE.load(...)), {out}: the output given
+# itself (a folder's jae.JAE.load(...), with the device given); {out}: the output given
 # {rest}: the other arguments the user gave (as given where short), {layer}: the layer given (also inside open_h5mu,
-# {opened}, which keeps it); {save}: ', overwrite=True' when given. "data": a call without a row
+# {opened}, which keeps it; for jae.io.InputFiles, its layer, which the call in memory takes); {save}: ',
+# overwrite=True' when given; {mapping}: map_files' arguments that map_query takes. An InputFiles' other options go
+# into {inputs}, its annotations around {read} (jae.io.join_annotations). "data": a call without a row
 # (model.latent, model.finetune, jae.impute of a path), named by its data alone
 _CALLS = {
     "embed": ("model.embed({opened}{rest})", "model.embed({read}{rest}{layer})"),
     "predict_cell_type": ("model.predict_cell_type({opened}{rest})", "model.predict_cell_type({read}{rest}{layer})"),
     "map_query": ("model.map_query({opened}{key}{rest})", "model.map_query({read}{key}{rest}{layer})"),
-    "embed_files": ("jae.embed_files({inputs}, {model}, {out}{rest}{layer})", "{loaded}.embed({read}{layer})"),
-    "map_files": ("jae.map_files({inputs}, {model}, {out}{key}{rest}{layer})",
-                  "{loaded}.map_query({read}{key}{layer}).save({out}{save})"),
+    "embed_files": ("jae.embed_files({inputs}, {model}, {out}{rest})", "{loaded}.embed({read}{layer})"),
+    "map_files": ("jae.map_files({inputs}, {model}, {out}{key}{rest})",
+                  "{loaded}.map_query({read}{key}{mapping}{layer}).save({out}{save})"),
     "data": ("give the data as {opened}", "give the data as {read}"),
     # fit names both modalities in one argument; cells without RNA cannot be fitted from memory either (None: the
     # reader's own words, what a fitted model's calls do with them)
     "fit": ("model.fit({file}, modalities=(<name of the RNA>, <name of the other>){key}{rest}{layer})", None),
 }
+#: map_files' arguments that its call in memory, map_query, takes too (device: jae.JAE.load's)
+_MAPPING = ("epochs", "seed", "progress_bar")
+#: An entry's call of the file opened with a kind given (other_kind), where its own names other arguments
+_KIND_CALLS = {"fit": "model.fit({opened}{key}{rest})"}
+#: jae.io.InputFiles' names of the readers' arguments (the others: the same)
+_INPUT_NAMES = {"other_kind": "mod2_kind"}
+#: The calls of a jae.io.InputFiles, which holds the layer they read: the readers' fix "pass layer=..." names it
+_FILES_CALLS = ("embed_files", "map_files")
+_LAYER_FIX = re.compile(r"\bpass layer=(\.\.\.|None|'[^']*')")
+#: jae.io.InputFiles' fields that name the data (the fix's file) and the modalities (the fix names one of them)
+_SOURCES = ("mod1", "mod2", "h5mu", "tenx", "h5ad")
 #: Arguments a fix leaves out: the data and what the table's templates place themselves.
-_PLACED = ("self", "reference", "data", "inputs", "model", "out", "batch_key", "layer", "modalities")
+_PLACED = ("self", "reference", "data", "inputs", "model", "out", "batch_key", "layer", "modalities", "annotations")
 
 
 @dataclass(frozen=True)
@@ -69,23 +83,52 @@ def _given(name: str, value) -> str:
     return f", {name}={text}" if plain and len(text) <= 60 else f", {name}=<your {name}>"
 
 
+def _option(name: str, value) -> str:
+    """``, name=value`` of an option of :class:`jae.io.InputFiles` as stored (paths as text: a list of them for
+    ``annotations``), at any length, as the fix's file is."""
+    if isinstance(value, (list, tuple)):
+        value = [str(v) if isinstance(v, os.PathLike) else v for v in value]
+    return f", {name}={str(value) if isinstance(value, os.PathLike) else value!r}"
+
+
+def _input_options(inputs) -> dict:
+    """The options of :class:`jae.io.InputFiles` ``inputs`` that differ from their defaults, beside the data's file
+    (``rna``, ``other``, ``layer``, ``annotations``, ...): name -> ``, name=value``; the fix repeats them."""
+    import dataclasses
+
+    return {f.name: _option(f.name, getattr(inputs, f.name)) for f in dataclasses.fields(inputs)
+            if f.name not in _SOURCES and not _default(f.default if f.default_factory is dataclasses.MISSING
+                                                        else f.default_factory(), getattr(inputs, f.name))}
+
+
 @contextmanager
 def call_words(entry: str, data=None, *, batch_key: str | None = None, model=None, out=None, given=None):
     """Within it, the readers' fixes name the call ``entry`` (a key of :data:`_CALLS`, or ``'cli'``) of ``data`` (a
-    path, a backed MuData, :class:`jae.io.InputFiles`: its ``.h5mu``), with ``batch_key`` when given; ``model`` (a
-    fitted model or its folder) and ``out`` for ``jae.embed_files`` / ``jae.map_files``; ``given``: the call's other
-    arguments as the user gave them (repeated in the fix). A call within another keeps the outer's."""
+    path, a backed MuData, :class:`jae.io.InputFiles`: its ``.h5mu``, and its options, repeated), with ``batch_key``
+    when given; ``model`` (a fitted model or its folder) and ``out`` for ``jae.embed_files`` / ``jae.map_files``;
+    ``given``: the call's other arguments as the user gave them (repeated in the fix; ``annotations``, the files an
+    InputFiles joins, around the read). A call within another keeps the outer's."""
     if _CALL.get() is not None:
         yield
         return
+    from .inputs import InputFiles
+
+    inputs = data if isinstance(data, InputFiles) else None
     path = data_path(getattr(data, "h5mu", None) if hasattr(data, "paths") else data)  # a pair of .h5ad: their own
     folder = None if model is None or not isinstance(model, (str, os.PathLike)) else repr(str(model))
     given = dict(given or {})
+    options = {} if inputs is None else _input_options(inputs)
+    layer = options.get("layer", "") if inputs is not None else (
+        _given("layer", given["layer"]) if "layer" in given else "")
+    annotations = inputs.annotations if inputs is not None else given.get("annotations")
+    annotations = [str(p) for p in annotations] if annotations else None
+    device = _given("device", given["device"]) if "device" in given else ""
     words = {"key": "" if batch_key is None else f", batch_key={batch_key!r}", "model": folder or "model",
-             "loaded": f"jae.JAE.load({folder})" if folder else "model", "out": repr(str(out)),
+             "loaded": f"jae.JAE.load({folder}{device})" if folder else "model", "out": repr(str(out)),
              "rest": "".join(_given(k, v) for k, v in given.items() if k not in _PLACED),
-             "layer": _given("layer", given["layer"]) if "layer" in given else "",
-             "save": ", overwrite=True" if given.get("overwrite") is True else ""}
+             "mapping": "".join(_given(k, given[k]) for k in _MAPPING if k in given), "layer": layer,
+             "save": ", overwrite=True" if given.get("overwrite") is True else "",
+             "options": options, "annotations": annotations}
     token = _CALL.set(_Call(entry, path, words))
     try:
         yield
@@ -115,18 +158,32 @@ def _called(path) -> tuple[_Call, str] | None:
     return call, "FILE" if file is None else repr(str(file))
 
 
-def argument_fix(argument: str, path=None, *, name: str = "<name>") -> str:
-    """The fix that names a modality: ``pass rna=<name>`` (``argument`` 'rna' or 'other'), or within
-    :func:`call_words` the call that passes it, e.g. ``call model.embed(jae.io.open_h5mu('x.h5mu', rna=<name>))``;
-    ``path``: the file refused (the call's own file first)."""
+def _passing(call: _Call, file: str, argument: str, value: str) -> str:
+    """The call ``call`` of ``file`` that passes ``argument=value`` to the reader: to :func:`jae.io.open_h5mu` (which
+    takes ``rna``, ``other``, ``other_kind``), or to :class:`jae.io.InputFiles` (``other_kind`` is its ``mod2_kind``)
+    with the options given; ``model.fit`` names its own ``modalities`` instead of ``rna`` / ``other``."""
+    given = f"{argument}={value}"
+    opened = f"jae.io.open_h5mu({file}, {given}{call.words['layer']})"  # files keep the layer they are opened with
+    option = _INPUT_NAMES.get(argument, argument)
+    options = "".join(text for name, text in call.words["options"].items() if name != option)
+    template = _KIND_CALLS.get(call.entry, _CALLS[call.entry][0]) if argument not in ("rna", "other") else \
+        _CALLS[call.entry][0]
+    return template.format(opened=opened, inputs=f"jae.io.InputFiles(h5mu={file}, {option}={value}{options})",
+                           file=file, **call.words)
+
+
+def argument_fix(argument: str, path=None, *, name: str = "<name>", also: str | None = None) -> str:
+    """The fix that names a reader's argument: ``pass rna=<name>`` (``argument`` 'rna', 'other' or 'other_kind'),
+    or within :func:`call_words` the call that passes it, e.g. ``call model.embed(jae.io.open_h5mu('x.h5mu',
+    rna=<name>))``, a value not yet a placeholder as one (``<'ATAC' or 'ADT'>``); ``also``: another such argument,
+    ``'argument=value'``, the other way (``pass other=<name> or other_kind='ATAC' / 'ADT'``); ``path``: the file
+    refused (the call's own file first)."""
     called = _called(path)
     if called is None:
-        return f"pass {argument}={name}"
+        return f"pass {argument}={name}" + (f" or {also}" if also else "")
     call, file = called
-    given = f"{argument}={name}"
-    opened = f"jae.io.open_h5mu({file}, {given}{call.words['layer']})"  # files keep the layer they are opened with
-    text = _CALLS[call.entry][0].format(opened=opened, inputs=f"jae.io.InputFiles(h5mu={file}, {given})",
-                                        file=file, **call.words)
+    ways = [(argument, name)] + ([tuple(also.split("=", 1))] if also else [])
+    text = " or ".join(_passing(call, file, a, v if v.startswith("<") else f"<{v}>") for a, v in ways)
     return text if call.entry == "data" else "call " + text
 
 
@@ -143,6 +200,8 @@ def memory_call(read: str, path=None) -> str | None:
         read = read.replace("mudata.read_h5mu(", "mudata.read_zarr(")  # a zarr store
     elif "mudata.read_h5mu(" in read and target.endswith(".h5ad"):
         return None  # a file of a pair: the reader's own words
+    if call.words["annotations"]:  # the columns InputFiles joins (the batches, ...), joined in memory as it does
+        read = f"jae.io.join_annotations({read}, {call.words['annotations']!r})"
     return _CALLS[call.entry][1].format(read=read, **call.words)
 
 
@@ -158,7 +217,8 @@ def _default(default, value) -> bool:
 def called_as(entry: str):
     """Decorate the function named ``entry`` in :data:`_CALLS`: each call runs within :func:`call_words` of its
     ``data`` (or ``inputs``), with its ``batch_key``, ``model`` and ``out``, so that a refusal while its input is
-    opened or streamed names this call."""
+    opened or streamed names this call; for the calls of a :class:`jae.io.InputFiles`, a refusal's ``pass
+    layer=...`` names the InputFiles' (``pass jae.io.InputFiles(..., layer=...)``), which the call takes none of."""
     def decorate(f):
         signature = inspect.signature(f)
 
@@ -170,8 +230,15 @@ def called_as(entry: str):
                 return f(*args, **kwargs)
             # what differs from the defaults (the methods of jae.JAE pass every argument on, given or not)
             given = {k: v for k, v in given.items() if not _default(signature.parameters[k].default, v)}
+            outermost = _CALL.get() is None
             with call_words(entry, given.get("data", given.get("inputs")), batch_key=given.get("batch_key"),
                             model=given.get("model"), out=given.get("out"), given=given):
-                return f(*args, **kwargs)
+                try:
+                    return f(*args, **kwargs)
+                except (ValueError, KeyError) as err:  # the readers' layer=: the InputFiles' (the call takes none)
+                    if outermost and entry in _FILES_CALLS and err.args and isinstance(err.args[0], str):
+                        err.args = (_LAYER_FIX.sub(r"pass jae.io.InputFiles(..., layer=\1)", err.args[0]),
+                                    *err.args[1:])
+                    raise
         return wrapper
     return decorate

@@ -435,11 +435,11 @@ def h5mu_kinds(rna: str, other: str, rna_var, other_var, *, other_kind: str | No
     types say otherwise, and a pair that is not RNA with ATAC or ADT is refused in one line naming the fix."""
     rna_kind, kind = modality_kinds(
         (rna, other), (rna_var, other_var), given=(None if "feature_types" in rna_var.columns else "GEX", other_kind),
-        fix=", or pass other_kind='ATAC' or 'ADT'", argument="other_kind")
+        fix=", or " + argument_fix("other_kind", name="'ATAC' or 'ADT'"), argument="other_kind")
     if rna_kind != "GEX":
         raise ValueError(f"modality {rna!r} holds {rna_kind} features, not RNA; "
                          f"{argument_fix('rna', name='<name of the RNA modality>')} (available: {available})")
     if kind == "GEX":
-        raise ValueError(f"modality {other!r} is GEX like {rna!r}; jae pairs RNA with ATAC or ADT: pass other=<name> or "
-                         "other_kind='ATAC' / 'ADT'")
+        raise ValueError(f"modality {other!r} is GEX like {rna!r}; jae pairs RNA with ATAC or ADT: "
+                         + argument_fix("other", also="other_kind='ATAC' / 'ADT'"))
     return kind
