@@ -39,6 +39,8 @@ _CALLS = {
     "embed_files": ("jae.embed_files({inputs}, {model}, {out}{rest})", "{loaded}.embed({read}{layer})"),
     "map_files": ("jae.map_files({inputs}, {model}, {out}{key}{rest})",
                   "{loaded}.map_query({read}{key}{mapping}{layer}).save({out}{save})"),
+    # a model fitted from memory is the other entry point's (jae.JAE.fit): the files' fix alone
+    "fit_files": ("jae.fit_files({inputs}, {out}{key}{rest})", None),
     "data": ("give the data as {opened}", "give the data as {read}"),
     # fit names both modalities in one argument; cells without RNA cannot be fitted from memory either (None: the
     # reader's own words, what a fitted model's calls do with them)
@@ -51,7 +53,7 @@ _KIND_CALLS = {"fit": "model.fit({opened}{key}{rest})"}
 #: jae.io.InputFiles' names of the readers' arguments (the others: the same)
 _INPUT_NAMES = {"other_kind": "mod2_kind"}
 #: The calls of a jae.io.InputFiles, which holds the layer they read: the readers' fix "pass layer=..." names it
-_FILES_CALLS = ("embed_files", "map_files")
+_FILES_CALLS = ("embed_files", "map_files", "fit_files")
 _LAYER_FIX = re.compile(r"\bpass layer=(\.\.\.|None|'[^']*')")
 #: jae.io.InputFiles' fields that name the data (the fix's file) and the modalities (the fix names one of them)
 _SOURCES = ("mod1", "mod2", "h5mu", "tenx", "h5ad")
@@ -123,7 +125,9 @@ def call_words(entry: str, data=None, *, batch_key: str | None = None, model=Non
     annotations = inputs.annotations if inputs is not None else given.get("annotations")
     annotations = [str(p) for p in annotations] if annotations else None
     device = _given("device", given["device"]) if "device" in given else ""
-    words = {"key": "" if batch_key is None else f", batch_key={batch_key!r}", "model": folder or "model",
+    # batch_key=None given where the call's default names a column (jae.fit_files' 'batch') is repeated too
+    key = "" if batch_key is None and "batch_key" not in given else f", batch_key={batch_key!r}"
+    words = {"key": key, "model": folder or "model",
              "loaded": f"jae.JAE.load({folder}{device})" if folder else "model", "out": repr(str(out)),
              "rest": "".join(_given(k, v) for k, v in given.items() if k not in _PLACED),
              "mapping": "".join(_given(k, given[k]) for k in _MAPPING if k in given), "layer": layer,

@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 
 @removes_temporary_files  # Cell Ranger samples combined, zarr stores copied, on disk: removed after
+@called_as("fit_files")  # a refusal of the files as they are read names this call (jae.io.call_fixes)
 def fit_files(
     inputs: InputFiles,
     out: PathLike,
