@@ -12,7 +12,7 @@ import torch
 from ._device import float32_default
 from ._flags import check_flags, check_layer
 from ._words import not_a_key
-from .config import JAEConfig, as_epochs, as_seed, keyword_arguments, model_arguments
+from .config import JAEConfig, OtherCalls, as_epochs, as_seed, keyword_arguments, model_arguments
 from .fitting import fit_preprocessed, fit_stages
 from .io.call_fixes import called_as
 from .io.cell_obs import reading_columns
@@ -43,7 +43,7 @@ __all__ = ["JAE"]
 logger = logging.getLogger(__name__)
 
 
-class JAE:
+class JAE(OtherCalls):
     """Joint embedding of paired single-cell modalities with the JAE autoencoder.
 
     Parameters

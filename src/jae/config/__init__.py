@@ -10,10 +10,10 @@ default comes from, and the reading and checking of a user's values.
 
 from __future__ import annotations
 
-from .fields import JAEConfig, fields_signature, keyword_arguments, model_arguments, named_fields
+from .fields import JAEConfig, OtherCalls, fields_signature, keyword_arguments, model_arguments, named_fields
 from .values import MAX_SEED, as_epochs, as_seed, typed_numbers
 
 __all__ = [
-    "JAEConfig", "as_epochs", "as_seed", "typed_numbers", "MAX_SEED", "keyword_arguments", "model_arguments",
-    "named_fields", "fields_signature",
+    "JAEConfig", "OtherCalls", "as_epochs", "as_seed", "typed_numbers", "MAX_SEED", "keyword_arguments",
+    "model_arguments", "named_fields", "fields_signature",
 ]

@@ -19,7 +19,8 @@ from .readout_check import warn_narrow_principal
 from .unread import _ONE_MODE, _QUIET_UNREAD, _quiet_unread, _unread_pairs, _warn_unread
 from .values import _BOOLEANS, _FORMS, _example, _whole_number, typed_numbers
 
-__all__ = ["JAEConfig", "keyword_arguments", "model_arguments", "named_fields", "fields_signature", "unknown_field"]
+__all__ = ["JAEConfig", "OtherCalls", "keyword_arguments", "model_arguments", "named_fields", "fields_signature",
+           "unknown_field"]
 
 Mode = Literal["supervised", "unsupervised"]
 ReadoutKind = Literal["components", "principal", "latent"]
@@ -96,6 +97,44 @@ def model_arguments(init):
 _OTHER_NAMES = {"labels_key": "cell_type_key", "label_key": "cell_type_key", "max_epochs": "epochs",
                 "n_epochs": "epochs", "embedding_obsm_keys": "embeddings", "embed": "embeddings",
                 "labels": "cell_type"}
+
+#: Other tools' names of a call of jae's model, as scvi-tools users make them (``SCVI.setup_anndata(adata, ...)``,
+#: ``model.train()``, ``model.get_latent_representation()``, scANVI's ``model.predict()``,
+#: ``SCVI.load_query_data(query, reference)``), and jae's call that does that job.
+_OTHER_CALLS = {
+    "setup_anndata": "none is needed, model.fit(data, batch_key=..., cell_type_key=...) reads the columns it is "
+                     "given (raw counts from layers['counts'] by default, layer=... for others)",
+    "train": "model.fit(data, batch_key=..., cell_type_key=...)",
+    "get_latent_representation": "model.embed(data), which also stores it in data.obsm['X_jae']",
+    "predict": "model.predict_cell_type(data) for cell types (also stored in data.obs with key_added='jae'); "
+               "jae.ModalityPredictor for one modality from another",
+    "load_query_data": "reference = jae.JAE.load(FOLDER); mapped = reference.map_query(query)",
+}
+
+
+def _other_call(owner: str, name: str, obj) -> AttributeError:
+    """Python's AttributeError for ``name``, with jae's call named when ``name`` is another tool's
+    (:data:`_OTHER_CALLS`); ``name`` and ``obj`` kept, so that Python still suggests close names."""
+    ours = _OTHER_CALLS.get(name)
+    text = f"{owner} has no attribute {name!r}" + (f" ({name} is scvi-tools' call); in jae: {ours}" if ours else "")
+    return AttributeError(text, name=name, obj=obj)
+
+
+class _OtherCallsType(type):
+    """The metaclass of :class:`OtherCalls`: an attribute the class lacks (``JAE.setup_anndata``) is refused as
+    Python refuses it, naming jae's call where it is another tool's name for one."""
+
+    def __getattr__(cls, name: str):
+        raise _other_call(f"type object {cls.__name__!r}", name, cls)
+
+
+class OtherCalls(metaclass=_OtherCallsType):
+    """Base of :class:`jae.JAE`: an attribute a model lacks (``model.get_latent_representation``) is refused as
+    Python refuses it, naming jae's call where it is another tool's name for one (:data:`_OTHER_CALLS`). Reached only
+    after normal lookup fails, so the model's own attributes, pickling and copying are unchanged."""
+
+    def __getattr__(self, name: str):
+        raise _other_call(f"{type(self).__name__!r} object", name, self)
 
 
 def keyword_arguments(*, name: str | None = None, settings: bool = False):
