@@ -136,6 +136,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
         obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=model.config.mode == "supervised",
         reference=reference, phase_keys=phase_keys, paired=m.paired,  # the model's moments: of reference paired cells
     )
+    warn_filtered_singles(m.names, m.observed, obs, batch_key)
     _refuse_data_parallel()  # after the cheap checks, before the preprocessing
     score_phase = phase_keys is None and bool(model.config.n_phase)
     organism = given_organism(organism, needed=score_phase) or infer_organism(data, m.var_names[0])
@@ -198,6 +199,29 @@ def check_mosaic_batches(names, observed: np.ndarray, obs: pd.DataFrame, batch_k
                 f"only; give every cell its batch (in the MuData's obs, e.g. mdata.obs[{batch_key!r}], in modality "
                 f"{names[1 - i]!r}'s obs too, or in an annotation file, InputFiles(..., annotations=FILE))"
                 + ("" if alternative is None else f", or {alternative}"))
+
+
+def warn_filtered_singles(names, observed: np.ndarray, obs: pd.DataFrame, batch_key: str | None) -> None:
+    """Warn when cells measured in one modality alone share a batch (``batch_key``; None: all one) with paired cells,
+    as when quality control filtered one modality's cells and not the other's (a scanpy QC of the RNA, paired with the
+    whole protein file): the cells it removed are fitted from the other modality, as the mosaic design's are. A
+    mosaic's own single-modality samples, batches of their own, say nothing."""
+    observed = np.asarray(observed, bool)
+    paired, single = observed.all(axis=1), observed.any(axis=1) & ~observed.all(axis=1)
+    if not single.any() or not paired.any():
+        return
+    if batch_key is not None and batch_key in obs.columns:
+        batch = obs[batch_key].astype(str).to_numpy()
+        single &= np.isin(batch, np.unique(batch[paired]))
+    if single.any():
+        alone = [int((single & observed[:, i]).sum()) for i in (0, 1)]
+        logger.warning(
+            "%d cells are measured in one modality alone (%s) within the batches of the %d paired cells: cells that "
+            "quality control removed from one modality only are fitted from the other; to fit the paired cells "
+            "alone, keep the cells both hold (a MuData: mdata[mdata.obsm[%r] & mdata.obsm[%r]].copy(); files: the "
+            "same cells in both)", int(single.sum()),
+            ", ".join(f"{n} {name!r} only" for n, name in zip(alone, names) if n), int(paired.sum()),
+            names[0], names[1])
 
 
 # ---------------------------------------------------------------------------------------------- training
