@@ -8,36 +8,15 @@ were not in place yet)."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 
 import pytest
+from _imports import cli_runs, loaded  # tests/ is on sys.path
 
 HEAVY = ("torch", "anndata", "scanpy", "mudata", "h5py", "numba")
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
-
-
-def _python(code: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code, *args], env=ENV, capture_output=True, text=True, timeout=300)
-
-
-_PARSE = f"""
-import contextlib, io, json, sys
-from jae.cli import main
-seen = {{}}
-for argv in json.loads(sys.argv[1]):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(argv)
-        except SystemExit as stop:
-            code = stop.code
-    seen[" ".join(argv)] = {{"code": code, "text": out.getvalue() + err.getvalue(),
-                            "heavy": [m for m in {HEAVY!r} if m in sys.modules]}}
-print(json.dumps(seen))
-"""
 
 CASES = {  # argv -> argparse's exit status
     ("--help",): 0, ("--version",): 0, ("fit", "--help"): 0, ("map", "--help"): 0, ("embed", "--help"): 0,
@@ -50,9 +29,7 @@ CASES = {  # argv -> argparse's exit status
 
 
 def test_help_version_and_refusals_import_nothing_heavy():
-    proc = _python(_PARSE, json.dumps([list(argv) for argv in CASES]))
-    assert proc.returncode == 0, proc.stderr
-    seen = json.loads(proc.stdout)
+    seen = cli_runs(CASES, heavy=HEAVY)
     for argv, code in CASES.items():
         case = seen[" ".join(argv)]
         assert case["code"] == code, (argv, case)
@@ -64,10 +41,10 @@ def test_help_version_and_refusals_import_nothing_heavy():
 
 
 def test_import_jae_is_light_and_names_resolve_on_first_use_to_the_same_objects():
-    code = f"""
+    out = loaded("""
 import sys
 import jae
-assert [m for m in {HEAVY!r} if m in sys.modules] == []
+out = {'after_import': [m for m in HEAVY if m in sys.modules]}
 from jae import JAE
 assert 'torch' in sys.modules  # the name's module, imported when the name is read
 import jae.joint, jae.io.readers, jae.datasets, jae.evaluation.run, jae.prediction.api, jae.workflows
@@ -91,9 +68,8 @@ else:
     raise AssertionError('jae.no_such_name')
 import pydoc
 assert 'JAE' in pydoc.render_doc(jae)
-"""
-    proc = _python(code)
-    assert proc.returncode == 0, proc.stderr
+""".replace("HEAVY", repr(HEAVY)), heavy=HEAVY)
+    assert out["after_import"] == []
 
 
 #: A finder that, when ``target`` is first imported, presses Ctrl-C: SIGINT to its own process, Python's handler

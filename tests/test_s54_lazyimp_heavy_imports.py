@@ -7,25 +7,12 @@ the CLI's writer check, although simulating needs no torch."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
+from functools import partial
+
+from _imports import loaded  # tests/ is on sys.path
 
 HEAVY = ("torch", "sklearn")
-ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
-for _name in ("WORLD_SIZE", "RANK", "LOCAL_RANK"):  # a process alone, as a user's shell
-    ENV.pop(_name, None)
-
-
-def _loaded(code: str, *args: str, cwd=None) -> dict:
-    """Run ``code`` in a fresh interpreter; it prints a JSON object, returned with 'heavy': the HEAVY modules
-    loaded at its end."""
-    tail = f"\nimport json as _j, sys as _s\nprint(_j.dumps({{**out, 'heavy': [m for m in {HEAVY!r} if m in _s.modules]}}))"
-    proc = subprocess.run([sys.executable, "-c", code + tail, *args], env=ENV, cwd=cwd, capture_output=True,
-                          text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout.splitlines()[-1])
+_loaded = partial(loaded, heavy=HEAVY)
 
 
 def test_import_jae_metrics_imports_neither_sklearn_nor_torch_and_names_resolve_to_the_same_objects():

@@ -10,13 +10,14 @@ The CLI also lowers torch's, BLAS's and numba's own counts to them (:func:`limit
 from __future__ import annotations
 
 import functools
+import importlib.abc
+import importlib.util
 import logging
 import math
 import os
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-
-import numba
 
 __all__ = ["compute_threads", "limit_process_threads", "numba_threads", "start_numba_pool", "threads_within_memory",
            "usable_cpus"]
@@ -124,11 +125,29 @@ def _omp_threads() -> int | None:
     return n if n > 0 else None
 
 
+def _numba_count() -> int:
+    """numba's configured thread count, ``numba.config.NUMBA_NUM_THREADS``, without importing numba where it is not
+    loaded: numba's own rule, ``NUMBA_NUM_THREADS`` where it reads as a whole number, else the CPU affinity. numba is
+    imported (and says its count) only where it is loaded already, a ``.numba_config.yaml`` in the working folder
+    may set the count, or the variable reads as no number (numba then warns)."""
+    value = os.environ.get("NUMBA_NUM_THREADS")
+    if "numba" not in sys.modules and not os.path.isfile(".numba_config.yaml"):
+        if value is None:
+            return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    import numba
+
+    return numba.config.NUMBA_NUM_THREADS
+
+
 def _limited(*, omp: bool) -> tuple[int, str | None]:
     """``(count, limit)``: the visible CPUs (numba's configured count) at most each limit found, and the name of the
     one that lowered it (None when none did; on a tie the job's). A job's limit is logged at DEBUG once (the user set
     ``OMP_NUM_THREADS``, but may not know the job's)."""
-    visible = numba.config.NUMBA_NUM_THREADS
+    visible = _numba_count()
     limits = [(slurm_cpus(), SLURM), (cgroup_cpus(), QUOTA)] + ([(_omp_threads(), "OMP_NUM_THREADS")] if omp else [])
     n, name = min(((v, k) for v, k in limits if v is not None and v < visible), default=(visible, None),
                   key=lambda found: found[0])
@@ -173,6 +192,7 @@ def start_numba_pool() -> None:
     ``NUMBA_NUM_THREADS`` says otherwise) when its pool starts, and torch reads that count: without this, the first
     parallel kernel (jae's or UMAP's) undid ``OMP_NUM_THREADS=1`` or ``torch.set_num_threads(1)``.
     """
+    import numba
     import torch
 
     threads = torch.get_num_threads()
@@ -185,6 +205,8 @@ def start_numba_pool() -> None:
 def numba_threads() -> Iterator[int]:
     """Run numba's parallel kernels on :func:`compute_threads` threads inside the block (yielding that count),
     restoring the caller's setting afterwards."""
+    import numba
+
     start_numba_pool()
     previous = numba.get_num_threads()
     threads = compute_threads()
@@ -195,24 +217,82 @@ def numba_threads() -> Iterator[int]:
         numba.set_num_threads(previous)
 
 
+class _WhenImported(importlib.abc.MetaPathFinder):
+    """Runs ``then(module)`` once the top-level module ``name`` has been imported (then leaves ``sys.meta_path``):
+    the module is found by the finders after it and executed by its own loader, which stays its ``__loader__``."""
+
+    def __init__(self, name: str, then: Callable[[object], None]) -> None:
+        self.name, self.then = name, then
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.name or self not in sys.meta_path:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        loader, then = spec.loader, self.then
+
+        class _Then(importlib.abc.Loader):
+            def create_module(self, spec):
+                return loader.create_module(spec)
+
+            def exec_module(self, module):
+                spec.loader = module.__loader__ = loader
+                loader.exec_module(module)
+                then(module)
+
+        spec.loader = _Then()
+        return spec
+
+
+def _limit_libraries(n: int) -> None:
+    """The BLAS and OpenMP libraries loaded by now (numpy's, torch's, numba's) on at most ``n`` threads."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    threadpool_limits({lib["prefix"]: n for lib in threadpool_info() if lib["num_threads"] > n})
+
+
+def _limit_torch(n: int) -> None:
+    """torch's thread count (once it is imported) and the libraries loaded by then at most ``n``."""
+    torch = sys.modules["torch"]
+    if torch.get_num_threads() > n:
+        torch.set_num_threads(n)
+    _limit_libraries(n)
+
+
+def _limit_numba(n: int) -> None:
+    """numba's thread count (once it is imported) ``n``, its pool started keeping torch's count (which imports
+    torch: :func:`start_numba_pool`), then torch's and the libraries' as :func:`_limit_torch`."""
+    import numba
+
+    start_numba_pool()
+    numba.set_num_threads(n)
+    _limit_torch(n)
+
+
 def limit_process_threads() -> None:
     """For the CLI, which owns its process: torch's, the loaded BLAS and OpenMP libraries' and numba's thread counts
     lowered to :func:`compute_threads` when a Slurm job or a CPU quota gave fewer CPUs than the process sees (they
     count every core of the host), and ``OMP_NUM_THREADS`` (when unset) set to it for libraries loaded later;
-    nothing otherwise. Said at INFO once when the host shows at least 4 times as many CPUs."""
+    nothing otherwise. torch's and numba's counts are lowered at once where they are imported, else as each is first
+    imported (:class:`_WhenImported`): a refusal imports neither. Said at INFO once when the host shows at least 4
+    times as many CPUs."""
     n, limit = _limited(omp=True)
     if limit not in (SLURM, QUOTA):
         return
-    import torch
-    from threadpoolctl import threadpool_info, threadpool_limits
-
-    start_numba_pool()
-    numba.set_num_threads(n)
-    if torch.get_num_threads() > n:
-        torch.set_num_threads(n)
-    threadpool_limits({lib["prefix"]: n for lib in threadpool_info() if lib["num_threads"] > n})
+    if "numba" in sys.modules:
+        _limit_numba(n)
+    elif "torch" in sys.modules:
+        _limit_torch(n)
+    else:
+        _limit_libraries(n)  # numpy's BLAS
     os.environ.setdefault("OMP_NUM_THREADS", str(n))
-    visible = numba.config.NUMBA_NUM_THREADS
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _WhenImported)]  # an earlier run's
+    for name, limit_it in (("numba", _limit_numba), ("torch", _limit_torch)):
+        if name not in sys.modules:
+            sys.meta_path.insert(0, _WhenImported(name, lambda module, limit_it=limit_it: limit_it(n)))
+    visible = _numba_count()
     if visible >= 4 * n and (n, limit, "info") not in _LOGGED:
         _LOGGED.add((n, limit, "info"))
         what = "this Slurm job's --cpus-per-task" if limit == SLURM else "the container's CPU quota (cgroup)"

@@ -15,8 +15,8 @@ import os
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 
 from .. import __version__
 from .._flags import check_flags
@@ -27,6 +27,9 @@ from ..io.paths import is_empty_folder, user_path
 from .._launch import is_writer
 from .checks import _REFIT, DESCRIPTION, WEIGHTS, damaged_folder
 from .json_text import json_text
+
+if TYPE_CHECKING:  # torch (2-3 s) is imported where weights are read or written: the checks of a folder need none
+    import torch
 
 logger = logging.getLogger("jae.checkpoint")  # the package's: its messages keep the logger they had before the split
 
@@ -94,6 +97,8 @@ def write_model_folder(path: str | Path, description: dict, tensors: dict[str, t
         if not into:
             tmp.mkdir()
         (tmp / DESCRIPTION).write_text(json_text(description))  # infinity as 1e999: standard JSON, read back as inf
+        import torch
+
         torch.save({k: v.detach().cpu() for k, v in tensors.items()}, tmp / WEIGHTS)
     logger.debug("saved %s model to %s", kind, path)
     return path
@@ -250,6 +255,8 @@ def load_tensors(path: Path, *, kind: str = "jae") -> dict[str, torch.Tensor]:
         For a truncated or damaged file, or one holding anything but tensors (a pickle of other objects is
         refused, never run). The message never repeats torch's, which advises ``weights_only=False``.
     """
+    import torch
+
     try:
         with warnings.catch_warnings():  # torch warns about pickle protocols before refusing a foreign pickle
             warnings.simplefilter("ignore")

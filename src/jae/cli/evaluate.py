@@ -88,7 +88,6 @@ def _prediction_arg(text: str) -> tuple[str | None, Path]:
 
 def run(args: argparse.Namespace) -> int:
     from .. import evaluate_files
-    from ..report import table_markdown
 
     if args.no_report and "--umap-max-cells" in getattr(args, "given", []):  # else read by nothing
         raise ValueError("--umap-max-cells sizes the report's UMAPs, which --no-report leaves out: drop one of them")
@@ -108,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
         umap_max_cells=args.umap_max_cells, overwrite=args.overwrite, progress_bar=not args.quiet, knn=args.knn,
         **({} if args.batch_key is None else {"batch_key": batch_key(args.batch_key)}),  # left out: the default's warning
     )
+    from ..report import table_markdown  # the report's modules import numba (its metrics): not for a refusal
+
     print(table_markdown(table, escape=False), end="")  # a terminal: names as typed, no Markdown escapes
     print(f"written to {os.path.expanduser(args.out)}" + ("" if args.no_report else f" (report: {table.attrs['report']})"))
     return 0

@@ -95,7 +95,7 @@ def check_run_args(*, seed, device, umap_max_cells, report: bool, organism=None)
     ``(seed, device)``: the seed as an int, the device as given."""
     from .._device import usable_device
     from ..config import as_seed
-    from ..preprocess.cell_cycle import ORGANISMS
+    from .._cell_cycle_genes import ORGANISMS  # not preprocess.cell_cycle: its numba kernels (0.6 s) load with it
 
     seed = as_seed(seed)
     if organism is not None and ORGANISMS.get(str(organism).strip().lower()) is None:  # fit's refusal named a fit fix

@@ -36,7 +36,6 @@ from .checks import (
 )
 from .embeddings import read_embeddings
 from .progress import Named, evaluate_steps, open_bar
-from ..preprocess.cell_cycle import plain_reason
 from ..io.paths import user_path
 
 __all__ = ["evaluate", "read_embedding", "obsm_embedding", "lognormalized_gex", "lognormalized_gex_blocks"]
@@ -354,6 +353,8 @@ def evaluate(
                     cc_ref = cell_cycle_reference(gex[labelled], var_names, batch_cc, organism=organism, seed=seed)
                     del gex
             except ValueError as err:
+                from ..preprocess.cell_cycle import plain_reason  # its numba kernels: imported when they run
+
                 cc_reason = f"cell-cycle scores unavailable: {plain_reason(err)}"
             bar.update(1)
         if cc_ref is None:

@@ -9,11 +9,16 @@
 
 from __future__ import annotations
 
-from .adapter import QueryAdapter, held_out_scale_of
-from .batches import cell_batches, query_batch_key
-from .train import adapter_steps, check_seed_epochs, finetune_count, finetune_inputs, map_query, mappings_of
+from .._lazy import lazy_names as _lazy_names
 
-__all__ = [
-    "QueryAdapter", "adapter_steps", "cell_batches", "check_seed_epochs", "finetune_count", "finetune_inputs",
-    "held_out_scale_of", "map_query", "mappings_of", "query_batch_key",
-]
+#: Each name -> its module, imported when the name is first read (jae._lazy): the batch checks every verb makes
+#: (:mod:`jae.mapping.batches`) do not import the training's torch (2-3 s) with the package.
+_NAMES = {
+    "QueryAdapter": "adapter", "adapter_steps": "train", "cell_batches": "batches", "check_seed_epochs": "train",
+    "finetune_count": "train", "finetune_inputs": "train", "held_out_scale_of": "adapter", "map_query": "train",
+    "mappings_of": "train", "query_batch_key": "batches",
+}
+
+__all__ = [*_NAMES]  # the names of the table, in its order
+
+__getattr__, __dir__ = _lazy_names(__name__, _NAMES)

@@ -83,7 +83,7 @@ def _check_gex(gex, gex_var_names, n: int) -> None:
 def _check_organism(organism) -> None:
     """Refuse an ``organism`` jae has no cell-cycle genes of (a typo, another species), used with ``gex``: it made
     cc_cons n/a after the graph, and the mean of the other five took its place without an error."""
-    from ..preprocess.cell_cycle import ORGANISMS
+    from .._cell_cycle_genes import ORGANISMS  # not preprocess.cell_cycle: its numba kernels (0.6 s) load with it
 
     if ORGANISMS.get(str(organism).strip().lower()) is None:
         raise ValueError(f"evaluate_embedding: organism={organism!r}: jae has the cell-cycle genes of human and mouse "

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from .cell_cycle import CellCycleScorer, cell_cycle_genes, score_cell_cycle
-from .normalize import log_normalize
-from .pipeline import Preprocessor, preprocess
-from .svd import SVDBasis, fit_svd
+from .._lazy import lazy_names as _lazy_names
 
-__all__ = [
-    "log_normalize", "Preprocessor", "preprocess", "SVDBasis", "fit_svd", "cell_cycle_genes", "score_cell_cycle",
-    "CellCycleScorer",
-]
+#: Each name -> its module, imported when the name is first read (jae._lazy): the cell-cycle scorer's numba kernels
+#: (numba: 0.6 s) load with it, not with every module that names a step (the CLI's refusals imported them).
+_NAMES = {
+    "log_normalize": "normalize", "Preprocessor": "pipeline", "preprocess": "pipeline", "SVDBasis": "svd",
+    "fit_svd": "svd", "cell_cycle_genes": "cell_cycle", "score_cell_cycle": "cell_cycle",
+    "CellCycleScorer": "cell_cycle",
+}
+
+__all__ = [*_NAMES]  # the names of the table, in its order
+
+__getattr__, __dir__ = _lazy_names(__name__, _NAMES)

@@ -16,7 +16,7 @@ def organism_from_uns(data) -> str | None:
     """``'human'`` / ``'mouse'`` from ``data.uns['organism']`` (the competition files carry it; any name of
     :data:`jae.preprocess.cell_cycle.ORGANISMS`), else None; an organism jae has no cell-cycle genes of is said in a
     warning (the caller then tells it from the gene names)."""
-    from .cell_cycle import ORGANISMS
+    from .._cell_cycle_genes import ORGANISMS  # not .cell_cycle: its numba kernels (0.6 s) load with it
 
     uns = getattr(data, "uns", None)
     value = None if uns is None else uns.get("organism")
@@ -78,7 +78,7 @@ def given_organism(organism: str | None, *, needed: bool = True) -> str | None:
     """A user's ``organism=`` as ``'human'`` / ``'mouse'`` (None stays None: read from the data). When the cell-cycle
     genes are ``needed``, a name jae has no gene lists for (a typo, another species) is refused in one line naming
     the fix, instead of a warning and a model without its cell-cycle block; otherwise it is kept as given."""
-    from .cell_cycle import ORGANISMS
+    from .._cell_cycle_genes import ORGANISMS  # not .cell_cycle: its numba kernels (0.6 s) load with it
 
     if organism is None:
         return None

@@ -8,7 +8,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..io.features import FeatureOverlap
-from ..preprocess.normalize import SCALE
 
 __all__ = ["svd_partial", "values_partial"]
 
@@ -21,6 +20,8 @@ def _normalise(sub, missing_share: float):
     share of the library the missing features hold in the reference cells' mean profile, so the present features
     are normalised as with every feature present); cells with no counts over them are refused before
     (:func:`jae.query.transform._block`)."""
+    from ..preprocess.normalize import SCALE  # here: its module compiles numba kernels (numba: 0.6 s to import)
+
     X = sp.csr_matrix(sub, dtype=np.float32, copy=True)
     totals = np.asarray(X.sum(axis=1)).ravel()
     scale = (SCALE * (1.0 - missing_share) / np.maximum(totals, 1e-12)).astype(np.float32)
@@ -33,6 +34,8 @@ def _normalise(sub, missing_share: float):
 def _reference_share(missing_values: np.ndarray) -> float:
     """Share of the library held by features whose log-normalised values are ``missing_values`` ``(m,)`` (the
     reference cells' mean), one number for every cell."""
+    from ..preprocess.normalize import SCALE
+
     share = np.clip(10.0 ** np.asarray(missing_values, dtype=np.float64) - 1.0, 0.0, None).sum() / SCALE
     return float(min(share, MAX_MISSING_SHARE))
 

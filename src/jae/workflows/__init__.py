@@ -15,12 +15,15 @@ every output path before any data is read. The command line parses its flags and
 
 from __future__ import annotations
 
-from .demo import DemoResult, run_demo
-from .evaluate import evaluate_files
-from .joint import FilesResult, embed_files, fit_files, map_files
-from .predict import predict_files
+from .._lazy import lazy_names as _lazy_names
 
-__all__ = [
-    "FilesResult", "fit_files", "map_files", "embed_files", "predict_files", "evaluate_files", "DemoResult",
-    "run_demo",
-]
+#: Each name -> its module, imported when the name is first read (jae._lazy): a verb imports its own function's
+#: module, not every verb's (jae fit imported evaluate's anndata, h5py and numba before it checked its input file).
+_NAMES = {
+    "FilesResult": "_files", "fit_files": "joint", "map_files": "joint", "embed_files": "embed",
+    "predict_files": "predict", "evaluate_files": "evaluate", "DemoResult": "demo", "run_demo": "demo",
+}
+
+__all__ = [*_NAMES]  # the names of the table, in its order
+
+__getattr__, __dir__ = _lazy_names(__name__, _NAMES)

@@ -127,15 +127,12 @@ def run_demo(
     :class:`DemoResult`; :meth:`DemoResult.summary` is the text ``jae demo`` prints.
     """
     from .._flags import check_flags
-    from ..baseline import svd_baseline_from
     from ..config import JAEConfig
     from ..datasets import simulate
     from ..io import write_atomic, write_embedding_h5ad
     from ..io.atomic import atomic_outputs
     from ..io.outputs import check_model_folders, check_outputs
     from ..io.paths import user_path
-    from ..joint import JAE
-    from ..report import write_report
 
     t0 = time.perf_counter()
     check_flags(overwrite=overwrite, progress_bar=progress_bar)  # a text 'no' is truthy: it replaced the demo output
@@ -155,6 +152,10 @@ def run_demo(
         raise ValueError(f"n_cells={n_cells}: the demo needs at least {MIN_DEMO_CELLS} cells (a reference and a hidden "
                          f"batch of every simulated cell type, and enough cells to score); pass n_cells >= "
                          f"{MIN_DEMO_CELLS}")
+    from ..baseline import svd_baseline_from  # the model's modules (torch, numba): once the arguments are checked
+    from ..joint import JAE
+    from ..report import write_report
+
     config = JAEConfig() if max_epochs is None else JAEConfig(max_epochs=max_epochs)
     model = JAE(config, seed=seed, device=device)  # max_epochs, seed and device refused before simulating
     mdata = simulate(n_cells, kind=kind, seed=seed)

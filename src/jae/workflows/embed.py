@@ -16,7 +16,6 @@ import pandas as pd
 
 from .._flags import check_flags
 from ..config import as_epochs, as_seed
-from ..imputation.run import impute as jae_impute
 from ..io.atomic import atomic_outputs, atomic_write
 from ..io.call_fixes import called_as
 from ..io.cell_obs import reading_columns
@@ -223,6 +222,8 @@ def embed_files(
                 cells=found.cells[~found.observed[:, i]], model=model)
         # cells of batches not mapped, or of reference batches: warned by fine-tuning, not again by embed or impute;
         # obs columns two modalities hold with other values: warned, once, as the output holds the input's obs
+        from ..imputation.run import impute as jae_impute  # torch's module: imported once the inputs are checked
+
         with _said_once("jae.mapping.train", "jae.mapping.adapter"), reading_columns(None):
             if finetune_epochs != 0:
                 model.finetune(data, batch_key=batch_key, epochs=finetune_epochs, layer=inputs.layer, seed=seed,

@@ -21,7 +21,6 @@ from ..io.paired import batch_column
 from ..io.plan import parse_bytes
 from ..io.samples_files import removes_temporary_files
 from ..io.paths import user_path
-from ..mapping.train import check_seed_epochs
 from ..mapping.batches import (batch_key_origin, check_batch_key, check_mapped_key, mapped_column_missing,
                                query_batch_key)
 from ._fragments import check_fragments, check_fragments_model, fragment_paths
@@ -207,6 +206,8 @@ def map_files(
     if seed is not None:
         as_seed(seed)
     check_batch_key(batch_key)
+    from ..mapping.train import check_seed_epochs  # its module trains: torch (2-3 s), after the checks before
+
     check_seed_epochs(seed, epochs)  # before the reference is loaded and the query opened
     None if memory_budget is None else parse_bytes(memory_budget)  # so is the memory budget
     reference, _ = _model_and_path(model, device=device)
