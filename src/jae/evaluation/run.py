@@ -354,7 +354,6 @@ def evaluate(
                     del gex
             except ValueError as err:
                 from ..preprocess.cell_cycle import plain_reason  # its numba kernels: imported when they run
-
                 cc_reason = f"cell-cycle scores unavailable: {plain_reason(err)}"
             bar.update(1)
         if cc_ref is None:
