@@ -30,6 +30,7 @@ After the fit, ``model.moments`` holds the reference paired cells' moments (what
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,7 +137,7 @@ def fit_mosaic(model, data, *, batch_key, cell_type_key, phase_keys, reference, 
         obs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=model.config.mode == "supervised",
         reference=reference, phase_keys=phase_keys, paired=m.paired,  # the model's moments: of reference paired cells
     )
-    warn_filtered_singles(m.names, m.observed, obs, batch_key)
+    warn_filtered_singles(m.names, m.observed, obs, batch_key, fix=_paired_cells_fix(m, streamed))
     _refuse_data_parallel()  # after the cheap checks, before the preprocessing
     score_phase = phase_keys is None and bool(model.config.n_phase)
     organism = given_organism(organism, needed=score_phase) or infer_organism(data, m.var_names[0])
@@ -201,11 +202,29 @@ def check_mosaic_batches(names, observed: np.ndarray, obs: pd.DataFrame, batch_k
                 + ("" if alternative is None else f", or {alternative}"))
 
 
-def warn_filtered_singles(names, observed: np.ndarray, obs: pd.DataFrame, batch_key: str | None) -> None:
+def _paired_cells_fix(m, streamed: bool) -> str:
+    """How to keep the cells both modalities of ``m`` hold, in the user's terms: the MuData given (its modalities'
+    names), the file the call reads (the names it has, where known: a reader renames them), or a pair of files."""
+    from .io.call_fixes import called_file
+
+    file = called_file()
+    if file is False and not streamed:
+        return f"mdata[mdata.obsm[{m.names[0]!r}] & mdata.obsm[{m.names[1]!r}]].copy()"
+    if not isinstance(file, str):
+        return "files of the same cells in both modalities"
+    given = m.loader[1] if streamed and len(m.loader) == 2 and isinstance(m.loader[1], dict) else {}
+    a, b = (repr(given[k]) if given.get(k) else f"<its {w}'s name>" for k, w in (("rna", "RNA"), ("other", "other")))
+    read = "read_zarr" if not str(file).endswith(".h5mu") and os.path.isdir(file) else "read_h5mu"
+    return f"mdata = mudata.{read}({file!r}); mdata = mdata[mdata.obsm[{a}] & mdata.obsm[{b}]].copy(), then fit it or write it to a new file"
+
+
+def warn_filtered_singles(names, observed: np.ndarray, obs: pd.DataFrame, batch_key: str | None, *,
+                          fix: str) -> None:
     """Warn when cells measured in one modality alone share a batch (``batch_key``; None: all one) with paired cells,
     as when quality control filtered one modality's cells and not the other's (a scanpy QC of the RNA, paired with the
     whole protein file): the cells it removed are fitted from the other modality, as the mosaic design's are. A
-    mosaic's own single-modality samples, batches of their own, say nothing."""
+    mosaic's own single-modality samples, batches of their own, say nothing. ``fix``: how to keep the paired cells
+    (:func:`_paired_cells_fix`)."""
     observed = np.asarray(observed, bool)
     paired, single = observed.all(axis=1), observed.any(axis=1) & ~observed.all(axis=1)
     if not single.any() or not paired.any():
@@ -218,10 +237,8 @@ def warn_filtered_singles(names, observed: np.ndarray, obs: pd.DataFrame, batch_
         logger.warning(
             "%d cells are measured in one modality alone (%s) within the batches of the %d paired cells: cells that "
             "quality control removed from one modality only are fitted from the other; to fit the paired cells "
-            "alone, keep the cells both hold (a MuData: mdata[mdata.obsm[%r] & mdata.obsm[%r]].copy(); files: the "
-            "same cells in both)", int(single.sum()),
-            ", ".join(f"{n} {name!r} only" for n, name in zip(alone, names) if n), int(paired.sum()),
-            names[0], names[1])
+            "alone, keep the cells both hold: %s", int(single.sum()),
+            ", ".join(f"{n} {name!r} only" for n, name in zip(alone, names) if n), int(paired.sum()), fix)
 
 
 # ---------------------------------------------------------------------------------------------- training

@@ -7,7 +7,9 @@ is :mod:`jae.config.unread`'s.
 
 from __future__ import annotations
 
+import abc
 import difflib
+import inspect
 import json
 import numbers
 from collections.abc import Mapping, Sequence
@@ -99,8 +101,8 @@ _OTHER_NAMES = {"labels_key": "cell_type_key", "label_key": "cell_type_key", "ma
                 "labels": "cell_type"}
 
 #: Other tools' names of a call of jae's model, as scvi-tools users make them (``SCVI.setup_anndata(adata, ...)``,
-#: ``model.train()``, ``model.get_latent_representation()``, scANVI's ``model.predict()``,
-#: ``SCVI.load_query_data(query, reference)``), and jae's call that does that job.
+#: ``model.train()``, ``get_latent_representation()``, scANVI's ``predict()``, ``SCVI.load_query_data(query, ref)``),
+#: and jae's call that does that job.
 _OTHER_CALLS = {
     "setup_anndata": "none is needed, model.fit(data, batch_key=..., cell_type_key=...) reads the columns it is "
                      "given (raw counts from layers['counts'] by default, layer=... for others)",
@@ -115,12 +117,11 @@ _OTHER_CALLS = {
 def _other_call(owner: str, name: str, obj) -> AttributeError:
     """Python's AttributeError for ``name``, with jae's call named when ``name`` is another tool's
     (:data:`_OTHER_CALLS`); ``name`` and ``obj`` kept, so that Python still suggests close names."""
-    ours = _OTHER_CALLS.get(name)
-    text = f"{owner} has no attribute {name!r}" + (f" ({name} is scvi-tools' call); in jae: {ours}" if ours else "")
-    return AttributeError(text, name=name, obj=obj)
+    ours = f" ({name} is scvi-tools' call); in jae: {_OTHER_CALLS[name]}" if name in _OTHER_CALLS else ""
+    return AttributeError(f"{owner} has no attribute {name!r}{ours}", name=name, obj=obj)
 
 
-class _OtherCallsType(type):
+class _OtherCallsType(abc.ABCMeta):  # (ABCMeta: a subclass may derive from an abstract base class too)
     """The metaclass of :class:`OtherCalls`: an attribute the class lacks (``JAE.setup_anndata``) is refused as
     Python refuses it, naming jae's call where it is another tool's name for one."""
 
@@ -134,6 +135,9 @@ class OtherCalls(metaclass=_OtherCallsType):
     after normal lookup fails, so the model's own attributes, pickling and copying are unchanged."""
 
     def __getattr__(self, name: str):
+        found = inspect.getattr_static(type(self), name, None)
+        if hasattr(found, "__get__"):  # a property whose code raised AttributeError: that error, not 'no attribute'
+            return found.__get__(self, type(self))
         raise _other_call(f"{type(self).__name__!r} object", name, self)
 
 

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-__all__ = ["call_words", "called_as", "carried", "argument_fix", "memory_call", "data_path"]
+__all__ = ["call_words", "called_as", "called_file", "carried", "argument_fix", "memory_call", "data_path"]
 
 # entry point: (its call of the file opened with the argument named, {opened}; its call of the file read into
 # memory, {read}); {key}: ', batch_key=...' when given; {model}: the model argument as given, {loaded}: the model
@@ -132,7 +132,9 @@ def call_words(entry: str, data=None, *, batch_key: str | None = None, model=Non
              "rest": "".join(_given(k, v) for k, v in given.items() if k not in _PLACED),
              "mapping": "".join(_given(k, given[k]) for k in _MAPPING if k in given), "layer": layer,
              "save": ", overwrite=True" if given.get("overwrite") is True else "",
-             "options": options, "annotations": annotations}
+             "options": options, "annotations": annotations,
+             "modalities": given.get("modalities"),
+             "memory": path is None and type(data).__name__ in ("MuData", "AnnData")}  # (mudata, anndata: not imported)
     token = _CALL.set(_Call(entry, path, words))
     try:
         yield
@@ -154,6 +156,14 @@ def carried(f):
     return run
 
 
+def called_file() -> str | bool:
+    """The file the call now running reads (the path or backed MuData given to an entry point of :data:`_CALLS`, an
+    :class:`jae.io.InputFiles`' ``.h5mu``); True for other files (a pair, files opened to stream, what the CLI
+    reads); False for a MuData or AnnData in memory, or outside such a call."""
+    call = _CALL.get()
+    return False if call is None or call.words.get("memory") else call.path or True
+
+
 def _called(path) -> tuple[_Call, str] | None:
     call = _CALL.get()
     if call is None or call.entry not in _CALLS:
@@ -167,6 +177,9 @@ def _passing(call: _Call, file: str, argument: str, value: str) -> str:
     takes ``rna``, ``other``, ``other_kind``), or to :class:`jae.io.InputFiles` (``other_kind`` is its ``mod2_kind``)
     with the options given; ``model.fit`` names its own ``modalities`` instead of ``rna`` / ``other``."""
     given = f"{argument}={value}"
+    named = call.words.get("modalities")  # fit's modalities=(RNA, other) given: the file opened under those names
+    if named and argument not in ("rna", "other") and isinstance(named, (tuple, list)) and len(named) == 2:
+        given = f"rna={named[0]!r}, other={named[1]!r}, {given}"
     opened = f"jae.io.open_h5mu({file}, {given}{call.words['layer']})"  # files keep the layer they are opened with
     option = _INPUT_NAMES.get(argument, argument)
     options = "".join(text for name, text in call.words["options"].items() if name != option)
