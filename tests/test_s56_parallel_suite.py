@@ -48,8 +48,9 @@ def test_the_projects_settings_run_each_file_on_one_worker_process(tmp_path):
                       "        f.write(f\"{os.getpid()} {os.environ.get('PYTEST_XDIST_WORKER')}\")\n"
                       for i in range(3)))
     settings = tomllib.loads((REPO / "pyproject.toml").read_text())
-    assert "pytest-xdist>=3.0" in settings["project"]["optional-dependencies"]["dev"]  # what gives -n its meaning
-    env = {**os.environ, "PYTEST_XDIST_AUTO_NUM_WORKERS": "2"}
+    assert "pytest-xdist>=3.1" in settings["project"]["optional-dependencies"]["dev"]  # what gives -n its meaning
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")},
+           "PYTEST_XDIST_AUTO_NUM_WORKERS": "2"}
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c",
                           str(REPO / "pyproject.toml"), "--rootdir", str(tmp_path), str(tmp_path)],
                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
@@ -68,8 +69,9 @@ def test_without_xdist_the_settings_still_parse_and_every_test_runs_in_one_proce
     shutil.copy(REPO / "tests" / "conftest.py", tmp_path / "conftest.py")
     (tmp_path / "test_one.py").write_text("import os\n\ndef test_here():\n    assert 'PYTEST_XDIST_WORKER' not in "
                                           "os.environ\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}  # this run's own worker's
     run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-c",
                           str(REPO / "pyproject.toml"), "--rootdir", str(tmp_path), str(tmp_path)],
-                         capture_output=True, text=True, cwd=tmp_path, timeout=300)
+                         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "1 passed" in run.stdout and "pytest-xdist is not in use" in run.stdout

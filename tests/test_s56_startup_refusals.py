@@ -121,3 +121,39 @@ out = {'code': code, 'omp': os.environ.get('OMP_NUM_THREADS'), 'finders': [type(
 """, str(tmp_path / "demo"), str(tmp_path / "no_cgroups"), heavy=KERNELS, env=_BASE)
     assert out["code"] == 1 and out["heavy"] == [] and out["omp"] is None
     assert "_WhenImported" not in out["finders"]
+
+
+def test_a_look_that_imports_nothing_leaves_the_limit_for_the_import_itself():
+    """``importlib.util.find_spec('torch')`` (anndata 0.10's ``anndata.experimental`` does it) took the hook that
+    lowers torch's count at its import, and torch imported after it ran on OMP_NUM_THREADS's 3 (session 56's
+    review); numba's the same."""
+    env = {**_BASE, "SLURM_JOB_ID": "7", "SLURM_CPUS_PER_TASK": "1", "NUMBA_NUM_THREADS": "4", "OMP_NUM_THREADS": "3"}
+    out = loaded("""
+import importlib.util
+from jae._threads import limit_process_threads
+limit_process_threads()
+assert importlib.util.find_spec('torch') is not None and importlib.util.find_spec('numba') is not None
+import torch
+torch_threads = torch.get_num_threads()  # before numba's import lowers it again
+import numba
+out = {'counts': [torch_threads, numba.get_num_threads()]}
+""", heavy=KERNELS, env=env)
+    assert out["counts"] == [1, 1]  # was [3, 4]
+
+
+def test_an_error_lowering_the_count_leaves_the_module_imported(tmp_path):
+    env = {**_BASE, "SLURM_JOB_ID": "7", "SLURM_CPUS_PER_TASK": "1", "OMP_NUM_THREADS": "3"}
+    out = loaded("""
+import logging, io
+said = io.StringIO()
+logging.basicConfig(stream=said, level=logging.WARNING)
+import threadpoolctl
+from jae._threads import limit_process_threads
+limit_process_threads()
+def broken():
+    raise OSError('simulated')
+threadpoolctl.threadpool_info = broken
+import torch
+out = {'torch': torch.__name__, 'said': said.getvalue()}
+""", heavy=KERNELS, env=env)
+    assert out["torch"] == "torch" and "could not lower torch's thread count" in out["said"], out

@@ -218,8 +218,10 @@ def numba_threads() -> Iterator[int]:
 
 
 class _WhenImported(importlib.abc.MetaPathFinder):
-    """Runs ``then(module)`` once the top-level module ``name`` has been imported (then leaves ``sys.meta_path``):
-    the module is found by the finders after it and executed by its own loader, which stays its ``__loader__``."""
+    """Runs ``then(module)`` once the top-level module ``name`` has been imported, and then leaves ``sys.meta_path``:
+    the module is found by the finders after it and executed by its own loader, which stays its ``__loader__``. A
+    look that imports nothing (``importlib.util.find_spec('torch')``, as anndata 0.10 does) leaves it in place; an
+    error of ``then`` is logged, never the import's."""
 
     def __init__(self, name: str, then: Callable[[object], None]) -> None:
         self.name, self.then = name, then
@@ -227,20 +229,29 @@ class _WhenImported(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
         if fullname != self.name or self not in sys.meta_path:
             return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(fullname)
-        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+        for finder in sys.meta_path[sys.meta_path.index(self) + 1:]:  # the finders after this one, as without it
+            spec = finder.find_spec(fullname, path, target) if hasattr(finder, "find_spec") else None
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is None or not hasattr(spec.loader, "exec_module"):
             return spec
-        loader, then = spec.loader, self.then
+        loader, hook = spec.loader, self
 
         class _Then(importlib.abc.Loader):
             def create_module(self, spec):
                 return loader.create_module(spec)
 
             def exec_module(self, module):
+                if hook in sys.meta_path:
+                    sys.meta_path.remove(hook)  # imported now: once
                 spec.loader = module.__loader__ = loader
                 loader.exec_module(module)
-                then(module)
+                try:
+                    hook.then(module)
+                except Exception as err:  # the module stays imported, on the threads it chose itself
+                    logger.warning("could not lower %s's thread count to this job's CPUs: %s", hook.name, err)
 
         spec.loader = _Then()
         return spec
