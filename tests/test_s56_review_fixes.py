@@ -54,3 +54,33 @@ def test_an_attribute_error_inside_a_property_is_that_error():
         Broken().broken
     with pytest.raises(AttributeError, match="in jae: model.embed"):
         JAE().get_latent_representation()
+
+
+def test_an_unfitted_model_s_second_kind_says_it_is_not_fitted():
+    """It said "'NoneType' object has no attribute 'kinds'" (and, through OtherCalls, that the property did not
+    exist), before the property's own error was kept."""
+    with pytest.raises(RuntimeError, match="not fitted yet"):
+        JAE().second_kind
+
+
+def test_fit_of_two_gex_modalities_in_memory_names_a_fix_fit_can_take():
+    """fit of a MuData whose modalities both read as GEX said "pass kinds=(...)", an argument of jae.io.get_paired
+    that fit lacks; within jae's calls of data in memory the fix marks the other modality's kind, and runs."""
+    m = jae.simulate(300, kind="cite", n_genes=200, n_proteins=15, n_cell_types=3, n_batches=2, seed=0)
+    rna, prot = m["rna"].copy(), m["prot"].copy()
+    for a in (rna, prot):
+        a.var["feature_types"] = "Gene Expression"
+    mdata = mudata.MuData({"genes": rna, "prot": prot})
+    for key in ("batch", "cell_type"):
+        mdata.obs[key] = m.obs[key].to_numpy()
+    model = JAE(JAEConfig(max_epochs=1, n_svd=8), seed=0, device="cpu")
+    with pytest.raises(ValueError) as info:
+        model.fit(mdata, modalities=("genes", "prot"), progress_bar=False)
+    fix = re.search(r"mark the other's kind, (mdata\[.*\] = 'Antibody Capture') or 'Peaks'$", info.value.args[0])
+    assert fix, info.value.args[0]
+    exec(fix.group(1), {"mdata": mdata})  # as written
+    model.fit(mdata, modalities=("genes", "prot"), progress_bar=False)
+    assert model.second_kind == "ADT"
+    prot.var["feature_types"] = "Gene Expression"  # (the MuData held this AnnData itself)
+    with pytest.raises(ValueError, match=r"pass kinds=\('GEX', 'ATAC'\)"):  # get_paired itself takes kinds=
+        jae.io.get_paired(mudata.MuData({"genes": rna, "prot": prot}), modalities=("genes", "prot"))

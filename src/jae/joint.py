@@ -108,7 +108,7 @@ class JAE(OtherCalls):
     @property
     def second_kind(self) -> str:
         """The second modality's kind, ``'ATAC'`` or ``'ADT'`` (the first is RNA)."""
-        return self.preprocessor.kinds[1]
+        return self._require_fitted() or self.preprocessor.kinds[1]  # unfitted: said so, not 'NoneType has no kinds'
 
     # ----------------------------------------------------------------------------------------------- fit
     @keyword_arguments(settings=True)  # fit(mdata, max_epochs=5), scvi-tools' habit: one line naming the fix

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-__all__ = ["call_words", "called_as", "called_file", "carried", "argument_fix", "memory_call", "data_path"]
+__all__ = ["call_words", "called_as", "called_file", "calling", "carried", "argument_fix", "memory_call", "data_path"]
 
 # entry point: (its call of the file opened with the argument named, {opened}; its call of the file read into
 # memory, {read}); {key}: ', batch_key=...' when given; {model}: the model argument as given, {loaded}: the model
@@ -154,6 +154,12 @@ def carried(f):
         finally:
             _CALL.reset(token)
     return run
+
+
+def calling() -> str | None:
+    """The entry point of :data:`_CALLS` (or ``'cli'``) now running, None outside one."""
+    call = _CALL.get()
+    return None if call is None else call.entry
 
 
 def called_file() -> str | bool:

@@ -116,9 +116,13 @@ def _choose(mods: Mapping, modalities, kinds, *, log: bool = True) -> tuple[tupl
     by_name = _resolve_kinds(mods, names, kinds)
     first, second = names
     if by_name[first] == by_name[second]:
+        from .call_fixes import called_file, calling  # jae's calls of data in memory take no kinds=: the data says
+
+        kinds_fix = "pass kinds=('GEX', 'ATAC') / ('GEX', 'ADT')" if calling() in (None, "cli") or called_file() \
+            else f"mark the other's kind, mdata[{second!r}].var['feature_types'] = 'Antibody Capture' or 'Peaks'"
         raise ValueError(
             f"modalities {first!r} and {second!r} are both {by_name[first]}; jae pairs RNA (GEX) with ATAC or ADT: "
-            "choose two different modalities or pass kinds=('GEX', 'ATAC') / ('GEX', 'ADT')"
+            f"choose two different modalities or {kinds_fix}"
         )
     if "GEX" not in (by_name[first], by_name[second]):
         raise ValueError(
