@@ -51,8 +51,10 @@ def pytest_xdist_auto_num_workers(config):
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None
     from jae._threads import usable_cpus
+    from jae.io.plan import available_memory  # a container's or job's limit too
 
-    workers = min(usable_cpus(), MAX_WORKERS, max(1, _available_bytes() // WORKER_BYTES))
+    available = available_memory()
+    workers = min(usable_cpus(), MAX_WORKERS, MAX_WORKERS if available is None else max(1, available // WORKER_BYTES))
     return workers if workers > 1 else 0
 
 
@@ -71,18 +73,6 @@ def pytest_report_header(config):
         return "pytest-xdist is not in use (not installed: pip install -e '.[dev]'; or -p no:xdist): every test " \
                "runs in this process"
     return None
-
-
-def _available_bytes() -> int:
-    """Memory available now (``MemAvailable`` of /proc/meminfo); a large number where that cannot be read."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 1 << 50
 
 
 from mudata._core.config import OPTIONS as _MUDATA_OPTIONS  # noqa: E402

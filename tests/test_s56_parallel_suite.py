@@ -18,10 +18,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _workers(monkeypatch, cpus: int, available: int):
     import jae._threads
+    import jae.io.plan
 
     monkeypatch.delenv("PYTEST_XDIST_AUTO_NUM_WORKERS", raising=False)
     monkeypatch.setattr(jae._threads, "usable_cpus", lambda: cpus)
-    monkeypatch.setattr(conftest, "_available_bytes", lambda: available)
+    monkeypatch.setattr(jae.io.plan, "available_memory", lambda: available)
     return conftest.pytest_xdist_auto_num_workers(None)
 
 
@@ -32,6 +33,7 @@ def test_worker_count_follows_cpus_memory_and_the_cap(monkeypatch):
     assert _workers(monkeypatch, 64, 1000 * gib) == conftest.MAX_WORKERS
     assert _workers(monkeypatch, 1, 20 * gib) == 0  # one CPU: every test in the main process, no worker to start
     assert _workers(monkeypatch, 8, 4 * gib) == 0  # room for one worker only: the same
+    assert _workers(monkeypatch, 4, None) == 4  # memory unknown: the CPUs decide
 
 
 def test_the_environment_variable_leaves_the_count_to_xdist(monkeypatch):

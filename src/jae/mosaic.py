@@ -30,7 +30,6 @@ After the fit, ``model.moments`` holds the reference paired cells' moments (what
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -206,6 +205,7 @@ def _paired_cells_fix(m, streamed: bool) -> str:
     """How to keep the cells both modalities of ``m`` hold, in the user's terms: the MuData given (its modalities'
     names), the file the call reads (the names it has, where known: a reader renames them), or a pair of files."""
     from .io.call_fixes import called_file
+    from .io.zarr_stores import is_zarr
 
     file = called_file()
     if file is False and not streamed:
@@ -214,8 +214,9 @@ def _paired_cells_fix(m, streamed: bool) -> str:
         return "files of the same cells in both modalities"
     given = m.loader[1] if streamed and len(m.loader) == 2 and isinstance(m.loader[1], dict) else {}
     a, b = (repr(given[k]) if given.get(k) else f"<its {w}'s name>" for k, w in (("rna", "RNA"), ("other", "other")))
-    read = "read_zarr" if not str(file).endswith(".h5mu") and os.path.isdir(file) else "read_h5mu"
-    return f"mdata = mudata.{read}({file!r}); mdata = mdata[mdata.obsm[{a}] & mdata.obsm[{b}]].copy(), then fit it or write it to a new file"
+    read = "read_zarr" if is_zarr(file) else "read_h5mu"
+    return (f"mdata = mudata.{read}({file!r}); mdata = mdata[mdata.obsm[{a}] & mdata.obsm[{b}]].copy(), then fit it "
+            "or write it to a new file")
 
 
 def warn_filtered_singles(names, observed: np.ndarray, obs: pd.DataFrame, batch_key: str | None, *,

@@ -432,14 +432,16 @@ def map_words(text: str, args) -> str:
     measured in the second modality alone (``model.embed``) as the call that maps them: ``jae.map_files``' call in
     memory (:mod:`jae.io.call_fixes`) of the model ``--model``, saved to ``--out``, with the flags given
     (``--batch-key``, ``--layer``, ``--annotations``, ``--epochs``, ``--seed``, ``--device``, ``--overwrite``)."""
-    from ..io.call_fixes import call_words, memory_call
+    from ..io.call_fixes import call_words, differing, memory_call
+    from ..io.inputs import InputFiles
+    from ..workflows.joint import map_files
     from ._inputs import layer_arg
 
-    flags = {"layer": layer_arg(args), "annotations": args.annotations, "epochs": args.epochs, "seed": args.seed,
-             "device": args.device, "overwrite": args.overwrite}
-    defaults = {"layer": "counts", "annotations": [], "epochs": None, "seed": None, "device": "auto",
-                "overwrite": False}  # (InputFiles' and jae.map_files')
-    given = {k: v for k, v in flags.items() if v != defaults[k]}
+    given = {**differing(InputFiles, {"layer": layer_arg(args)}),
+             **differing(map_files, {"epochs": args.epochs, "seed": args.seed, "device": args.device,
+                                     "overwrite": args.overwrite})}
+    if args.annotations:  # (InputFiles' default: none)
+        given["annotations"] = args.annotations
 
     def call(match: re.Match) -> str:
         said = "second modality alone are mapped" if match.group(0).startswith("second") else "or map them"

@@ -22,7 +22,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-__all__ = ["call_words", "called_as", "called_file", "calling", "carried", "argument_fix", "memory_call", "data_path"]
+__all__ = ["call_words", "called_as", "called_file", "calling", "carried", "argument_fix", "memory_call", "data_path",
+           "differing"]
 
 # entry point: (its call of the file opened with the argument named, {opened}; its call of the file read into
 # memory, {read}); {key}: ', batch_key=...' when given; {model}: the model argument as given, {loaded}: the model
@@ -237,6 +238,13 @@ def _default(default, value) -> bool:
         default) and value == default)
 
 
+def differing(call, values: dict) -> dict:
+    """The ``values`` (argument name -> value) that differ from ``call``'s defaults for them (a function's, or a
+    dataclass's such as :class:`jae.io.InputFiles`): what a fix repeats as the user gave it."""
+    parameters = inspect.signature(call).parameters
+    return {k: v for k, v in values.items() if not _default(parameters[k].default, v)}
+
+
 def called_as(entry: str):
     """Decorate the function named ``entry`` in :data:`_CALLS`: each call runs within :func:`call_words` of its
     ``data`` (or ``inputs``), with its ``batch_key``, ``model`` and ``out``, so that a refusal while its input is
@@ -252,7 +260,7 @@ def called_as(entry: str):
             except TypeError:  # arguments it does not take: refused by the call itself, as without this
                 return f(*args, **kwargs)
             # what differs from the defaults (the methods of jae.JAE pass every argument on, given or not)
-            given = {k: v for k, v in given.items() if not _default(signature.parameters[k].default, v)}
+            given = differing(f, given)
             outermost = _CALL.get() is None
             with call_words(entry, given.get("data", given.get("inputs")), batch_key=given.get("batch_key"),
                             model=given.get("model"), out=given.get("out"), given=given):

@@ -118,7 +118,7 @@ def _choose(mods: Mapping, modalities, kinds, *, log: bool = True) -> tuple[tupl
     if by_name[first] == by_name[second]:
         from .call_fixes import called_file, calling  # jae's calls of data in memory take no kinds=: the data says
 
-        kinds_fix = "pass kinds=('GEX', 'ATAC') / ('GEX', 'ADT')" if calling() in (None, "cli") or called_file() \
+        kinds_fix = "pass kinds=('GEX', 'ATAC') / ('GEX', 'ADT')" if calling() is None or called_file() \
             else f"mark the other's kind, mdata[{second!r}].var['feature_types'] = 'Antibody Capture' or 'Peaks'"
         raise ValueError(
             f"modalities {first!r} and {second!r} are both {by_name[first]}; jae pairs RNA (GEX) with ATAC or ADT: "
