@@ -255,14 +255,20 @@ def cell_obs(data, *, pulled: bool = True) -> pd.DataFrame | None:
     return obs if isinstance(obs, pd.DataFrame) else None
 
 
-def cell_obs_of(data, keys) -> pd.DataFrame | None:
+def cell_obs_of(data, keys, *, model_keys=()) -> pd.DataFrame | None:
     """:func:`cell_obs` of ``data`` holding also the columns ``keys`` (those the caller reads, e.g. a batch column) that
     only the second file of opened competition files holds (:meth:`jae.io.PairedFiles.with_columns`), as read whole
-    (:func:`jae.io.read_competition`) they are found in that modality's ``obs``."""
+    (:func:`jae.io.read_competition`) they are found in that modality's ``obs``. ``model_keys``: a model's batch
+    columns, each also found as the modality's column it names as MuData does (``'rna:batch'``:
+    :func:`jae.io.pulled_keys.pulled_column`)."""
     if getattr(data, "other_obs", None) is not None and hasattr(data, "with_columns"):
         data = data.with_columns([k for k in keys if k], log=False)
     obs = cell_obs(data)
-    return obs if obs is None else _read_cells(data, obs)
+    if obs is None:
+        return obs
+    from .pulled_keys import with_model_keys
+
+    return with_model_keys(data, _read_cells(data, obs), [k for k in model_keys if k in keys])
 
 
 def _read_cells(data, obs: pd.DataFrame) -> pd.DataFrame:

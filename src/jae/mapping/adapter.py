@@ -100,7 +100,8 @@ class QueryAdapter:
         from ..io.plan import opened
 
         # as fit: a modality's own columns too (a second competition file's); a path: its file's obs
-        obs = cell_obs_of(opened(data, layer=layer), [self.batch_key, reference_key])
+        keys = [self.batch_key, reference_key]  # the model's columns: 'rna:batch' found as modality 'rna''s 'batch'
+        obs = cell_obs_of(opened(data, layer=layer), keys, model_keys=keys)
         obs, n_filled = _from_reference(obs, self.batch_key, reference_batches, reference_key, warn=warn)
         if obs is None or self.batch_key not in obs.columns:
             raise ValueError(

@@ -54,18 +54,21 @@ def _unique_cells(data) -> None:
         unique_cells(data.obs_names, "the data", paired=False)
 
 
-def cell_batches(data, batch_key: str, *, caller: str, layer: str | None = "counts") -> pd.Series:
+def cell_batches(data, batch_key: str, *, caller: str, layer: str | None = "counts", model=None) -> pd.Series:
     """The batch label of each of ``data``'s cells, ``obs[batch_key]`` read as fit reads annotations (the global obs
     and the modalities' own columns; :func:`jae.io.paired.cell_obs`), before any work on the counts: the batches of
     the cells :func:`map_query` maps and :meth:`jae.JAE.finetune` fine-tunes. A cell without a batch (NaN, None) is
     refused (:func:`jae.io.paired.check_batches`, as fit refuses it), not taken as a batch 'nan'. ``caller`` names the
-    call in the message for data without annotations; ``layer``: where a path's counts are, as the call reads them."""
+    call in the message for data without annotations; ``layer``: where a path's counts are, as the call reads them;
+    ``model``: the model whose batch column ``batch_key`` may be, found also as the modality's column it names
+    (``'rna:batch'``, :func:`jae.io.pulled_keys.pulled_column`)."""
     from ..io.cell_obs import cell_obs_of
     from ..io.paired import batch_column, check_batches, get_annotation
     from ..io.plan import opened
+    from ..io.pulled_keys import model_keys
 
-    with batch_column(batch_key):  # the modalities must agree on this column
-        obs = cell_obs_of(opened(data, layer=layer), [batch_key])  # a path: its file's obs, opened as the call opens it
+    with batch_column(batch_key):  # the modalities must agree on this column; a path: its file's obs, as the call
+        obs = cell_obs_of(opened(data, layer=layer), [batch_key], model_keys=model_keys(model))  # opens it
     if obs is None:
         raise ValueError(f"{caller} needs data with an .obs frame (AnnData, MuData, or data opened with jae.io.open_*) "
                          f"holding obs[{batch_key!r}]")
@@ -101,6 +104,7 @@ def decoder_batch_key(model, data) -> str | None:
     here, before any work: the decoder gets the batches it was pretrained on, zeros for new ones), else None (every
     cell's decoder gets zeros, as for new batches, with a log line)."""
     from ..io.cell_obs import cell_obs_of
+    from ..io.pulled_keys import model_keys
 
     key = getattr(model, "batch_key", None)
     if not model.config.decoder_batch or not key and list(getattr(model, "batches", [])) in ([], ["all"]):
@@ -109,13 +113,13 @@ def decoder_batch_key(model, data) -> str | None:
         key = "batch"
         logger.info("this model's decoder takes each cell's batch, but its fit batch column is not on record (a model "
                     "saved by an older jae): fine-tuning reads the batches from obs['batch'], the default column")
-    obs = cell_obs_of(data, [key])  # opened competition files: the second file's column too
+    obs = cell_obs_of(data, [key], model_keys=model_keys(model))  # opened competition files: the second file's too
     if obs is None or not any(c == key or str(c).endswith(f":{key}") for c in obs.columns):
         logger.info("the data has no obs[%r], the batches this model's decoder was fitted with: fine-tuning gives "
                     "the decoder no batch (zeros) for every cell", key)
         return None
     try:  # a cell without a batch: refused before the counts are read
-        cell_batches(data, key, caller="fine-tuning")
+        cell_batches(data, key, caller="fine-tuning", model=model)
     except ValueError as err:
         raise ValueError(f"this model's decoder takes each cell's batch (decoder_batch=True), which fine-tuning reads "
                          f"from obs[{key!r}]: {err}; or skip fine-tuning (finetune_epochs=0)") from None

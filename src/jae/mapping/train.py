@@ -172,7 +172,7 @@ def finetune_inputs(model, data, *, batch_key: str | None, layer: str | None) ->
     from ..mosaic import MosaicInput
     from ..query.features import query_features
 
-    labels = None if batch_key is None else cell_batches(data, batch_key, caller="finetune", layer=layer)  # first
+    labels = None if batch_key is None else cell_batches(data, batch_key, caller="finetune", layer=layer, model=model)
     if labels is not None and model.config.decoder_batch:  # '0.0' for a fitted '0': zeros to the decoder, said
         warn_numeric_twins(sorted(set(labels.astype(str))), model.batches, batch_key,
                            what="fine-tuning gives their cells' decoder no batch (zeros), as for new batches")
@@ -252,7 +252,7 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     _unique_cells(data)  # duplicated names: refused with the count and the fix, not as a missing batch column
     adapter = reference.adapter
     try:
-        batch_all = cell_batches(data, batch_key, caller="map_query", layer=layer).astype(str)  # before the projection
+        batch_all = cell_batches(data, batch_key, caller="map_query", layer=layer, model=reference).astype(str)  # first
     except KeyError as err:  # a mapped model: its column, not another batch_key (check_mapped_key)
         if adapter is None or "no batch labels column" not in str(err):
             raise
@@ -295,7 +295,8 @@ def map_query(reference, data, *, batch_key: str | None = None, epochs: int | No
     if not new:  # the query's cells with features hold no new batch (check_new_batches saw every cell's)
         check_new_batches(batch, known, batch_key)
     # mapped by another column than fit's: reference cells among the query, said
-    _reference_cells(batch_key, new, cell_obs_of(opened(data), [reference.batch_key]), batch_all, reference.batches,
+    keys = [reference.batch_key]  # 'rna:batch': modality 'rna''s 'batch' too
+    _reference_cells(batch_key, new, cell_obs_of(opened(data), keys, model_keys=keys), batch_all, reference.batches,
                      reference.batch_key, mapping=True)
     _warn_fitted(fitted, batch, new, batch_key)
     rows = np.isin(batch, new)

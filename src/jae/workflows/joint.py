@@ -217,8 +217,10 @@ def map_files(
     inputs = inputs.with_sample_key(key)  # several samples: each a batch in the column mapping reads
 
     def has_key(data) -> None:  # the query's batch column, checked as it is read (before its fragments are counted)
-        if key in data.obs.columns:
-            return
+        from ..io.pulled_keys import model_keys, pulled_column
+
+        if key in data.obs.columns or key in model_keys(reference) and pulled_column(data, data.obs, key):
+            return  # the model's 'rna:batch': modality 'rna''s 'batch'
         from ..io.annotations import samples_note
         if reference.adapter is not None:  # its column: another batch_key is refused (check_mapped_key)
             raise ValueError(mapped_column_missing(reference.adapter) + samples_note(data.obs_names, key, inputs))
