@@ -24,6 +24,20 @@ logger = logging.getLogger(__name__)
 #: missing features would be more guess than measurement (a simulated query's embedding keeps 75% of its 15 nearest
 #: neighbours with 80% of the genes, 60% with 60%: ``tests/test_query_features.py``); a clear round line, not tuned.
 MIN_FEATURE_FRACTION = 0.5
+
+
+def protein_name_keys(protein_key: str = "protein_expression") -> tuple[str, str]:
+    """The ``uns`` keys jae reads, in order, for the names of proteins kept in one AnnData's ``obsm[protein_key]`` as
+    an array (scvi-tools' layout): jae's ``'<protein_key>_names'``, else scvi-tools' ``'protein_names'``
+    (``setup_anndata(protein_names_uns_key='protein_names')``, ``scvi.data.synthetic_iid``)."""
+    return f"{protein_key}_names", "protein_names"
+
+
+def protein_name_words(protein_key: str = "protein_expression") -> str:
+    """:func:`protein_name_keys` in a message's words: ``"uns['protein_expression_names'] (or scvi-tools'
+    uns['protein_names'])"``."""
+    own, scvi = protein_name_keys(protein_key)
+    return f"uns[{own!r}] (or scvi-tools' uns[{scvi!r}])"
 def examples(values, n: int = 3) -> str:
     """The first ``n`` distinct values as text, quoted and comma-separated, with ``', ...'`` when there are more, e.g.
     ``"'CD3', 'CD4', ..."`` (numpy strings read as plain text, not ``np.str_('CD3')``)."""
@@ -90,10 +104,11 @@ def unique_features(index, what: str) -> pd.Index:
     if index.has_duplicates:
         dup = index[index.duplicated()].unique()
         obsm = ("; for proteins in one AnnData's obsm['protein_expression'] (scvi-tools' layout), rename the repeated "
-                "columns of that DataFrame or entries of uns['protein_expression_names'], e.g. "
+                f"columns of that DataFrame or entries of {protein_name_words()}, e.g. "
                 "p = adata.obsm['protein_expression']; p.columns = anndata.utils.make_index_unique(p.columns) "
                 "(a DataFrame), or adata.uns['protein_expression_names'] = anndata.utils.make_index_unique("
-                "pandas.Index(adata.uns['protein_expression_names'])).to_numpy() (an array)"
+                "pandas.Index(adata.uns.get('protein_expression_names', adata.uns.get('protein_names')))).to_numpy() "
+                "(an array)"
                 ) if what == "modality 'prot'" else ""  # the name jae.io.split_anndata gives those proteins
         raise ValueError(
             f"{what} has {count(len(dup), 'duplicated feature name')} (e.g. {examples(dup)}); jae matches features "
@@ -357,7 +372,7 @@ def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference
         return ("protein_0 ... are the names jae gives proteins stored in obsm['protein_expression'] as an array "
                 "without names: store them as a DataFrame whose columns name the proteins (adata.obsm["
                 "'protein_expression'] = pandas.DataFrame(adata.obsm['protein_expression'], index=adata.obs_names, "
-                "columns=NAMES)) or their names in uns['protein_expression_names'], and write the file again")
+                f"columns=NAMES)) or their names in {protein_name_words()}, and write the file again")
     from .peaks import remap_fix  # peaks of the same regions, called per sample: put onto the model's by overlap
 
     remapped = remap_fix(var_names, expected, reference)

@@ -23,7 +23,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._words import count, with_article
-from .features import examples
+from .features import examples, protein_name_keys, protein_name_words
 from .modality import MOD_NAMES, feature_kinds
 from .raw import RAW, counts_location, resolve_raw
 from .validate import validate_counts
@@ -125,8 +125,8 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
         else:
             # jae's key, else scvi-tools' (synthetic_iid, setup_anndata(protein_names_uns_key='protein_names')):
             # named protein_0, ... by position, a query's proteins in another order were matched wrongly in silence
-            key = next((k for k in (f"{protein_key}_names", "protein_names") if adata.uns.get(k) is not None),
-                       f"{protein_key}_names")
+            key = next((k for k in protein_name_keys(protein_key) if adata.uns.get(k) is not None),
+                       protein_name_keys(protein_key)[0])
             stored = adata.uns.get(key)
             if stored is not None and len(stored) != prot.shape[1]:  # were replaced by protein_0, ... in silence
                 raise ValueError(
@@ -142,7 +142,7 @@ def split_anndata(adata: ad.AnnData, *, layer: str | None = "counts",
         rna = _columns(adata, None, layer=layer, obs=cells.copy())
         made_up = "" if isinstance(prot, pd.DataFrame) or stored is not None else (
             f" named protein_0 ... protein_{prot.shape[1] - 1} (an array without names: a query's proteins match "
-            f"the model's by name, so keep the names as a DataFrame's columns or in uns['{protein_key}_names'])")
+            f"the model's by name, so keep the names as a DataFrame's columns or in {protein_name_words(protein_key)})")
         logger.info("one AnnData with proteins in obsm[%r]: %d genes, %d proteins%s", protein_key, rna.n_vars,
                     other.n_vars, made_up)
         return {"rna": rna, "prot": other}
