@@ -98,8 +98,9 @@ def add_input_args(parser: argparse.ArgumentParser, *, annotations: bool = True)
     if annotations:
         g.add_argument(
             "--annotations", type=path_arg, action="append", default=[], metavar="FILE",
-            help=".h5ad whose obs holds cell annotations (e.g. *.solution.h5ad), joined by cell name (of several "
-            "--10x files: BARCODE-SAMPLE, e.g. AAACAGCCAAGGAATC-1-s1); repeatable",
+            help=".h5ad whose obs holds cell annotations (e.g. *.solution.h5ad), or a CSV / TSV table of them (.gz too; "
+            "cell names in its first column, a header row), joined by cell name (of several --10x files: "
+            "BARCODE-SAMPLE, e.g. AAACAGCCAAGGAATC-1-s1); repeatable",
         )
 
 

@@ -1,6 +1,7 @@
-"""Annotation files: ``.h5ad`` files whose ``obs`` columns (cell types, batches, ...) are joined into the data by
-cell name, replacing the data's own columns of the same name for the cells the file holds (the rule of every reader
-and of ``--annotations``); the data's other cells keep their values."""
+"""Annotation files: ``.h5ad`` files whose ``obs`` columns (cell types, batches, ...), or CSV / TSV tables whose
+columns (:mod:`jae.io.annotation_tables`), are joined into the data by cell name, replacing the data's own columns of
+the same name for the cells the file holds (the rule of every reader and of ``--annotations``); the data's other cells
+keep their values."""
 
 from __future__ import annotations
 
@@ -28,9 +29,14 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
     data's file name, for the message). A file sharing no cell name with the data is refused in one line naming
     both's cell names and the fix, as is one sharing under a tenth of the data's cells and of its own (another run's
     file, whose barcodes repeat the data's by chance; a file of some of the data's cells matches most of its own);
-    otherwise how many cells it matches is logged."""
+    otherwise how many cells it matches is logged. A text table's fixes edit it as a table."""
+    import h5py
+
+    from .annotation_tables import TableEdit
+
     obs = read_obs(path, what=what)
     path = Path(path)
+    edit = TableEdit(path, None if h5py.is_hdf5(path) else table_head(path))
     if obs.index.has_duplicates:  # which row's annotations a cell gets would be ambiguous
         from .features import examples
 
@@ -38,14 +44,14 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
         raise ValueError(
             f"{what} file {path} names {int(repeated.sum())} rows by {len(obs.index[repeated].unique())} repeated cell "
             f"names (e.g. {examples(obs.index[repeated])}); annotations are joined by cell name, so each cell must have "
-            "one row: keep one row per cell (e.g. a = a[~a.obs_names.duplicated()].copy() on its AnnData), or, for "
-            "cells of several samples sharing barcodes, name them as the data names its cells; then write it again")
+            f"one row: keep one row per cell (e.g. {edit.keep('~{names}.duplicated()')}), or, for cells of several "
+            f"samples sharing barcodes, name them as the data names its cells; then {edit.again}")
     matched = int(pd.Index(cells).isin(obs.index).sum())
     if matched == 0:
         def like(names) -> str:
             return ", ".join(repr(str(n)) for n in list(names)[:3]) or "no cells"
 
-        fix = _no_match_fix(obs, pd.Index(cells), samples)
+        fix = _no_match_fix(obs, pd.Index(cells), samples, edit)
         raise ValueError(
             f"{what} file {path} shares no cell names with the data{f' ({data})' if data else ''}: its cells are "
             f"named like {like(obs.index)}, the data's like {like(cells)}; annotations are joined by cell name: {fix}"
@@ -57,11 +63,15 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
             f" with the data{f' ({data})' if data else ''}: under a tenth of the data's {len(cells)} cells and of its "
             f"{len(obs)}, as barcodes of another run's cells repeat by chance; annotations are joined by cell name: "
             "give the annotation file of these cells, or, if these are the cells it annotates, keep its rows of them "
-            "alone (e.g. a = a[a.obs_names.isin(names)].copy() on its AnnData, names the data's obs_names) and write "
-            "it again")
+            f"alone (e.g. {edit.keep('{names}.isin(names)')}, names the data's obs_names) and {edit.again}")
     if noted():  # joined again when opened files are read: said when they were opened
         return obs
-    if obs.columns.empty:  # the log line below said its cells matched, and nothing was joined
+    if obs.columns.empty and edit.table:  # the log line below said its cells matched, and nothing was joined
+        logger.warning("annotations %s: the table has no columns besides the cell names (its first column), so "
+                       "nothing is joined: add them, e.g. t['cell_type'] = ... %s, and %s", path.name, edit.on,
+                       edit.again)
+        return obs
+    if obs.columns.empty:
         logger.warning("annotations %s: its obs has no columns, so nothing is joined; annotations are read from an "
                        ".h5ad's obs columns (labels kept in its X, obsm or uns are not): add them there, e.g. "
                        "adata.obs['cell_type'] = ..., and write it again", path.name)
@@ -79,24 +89,24 @@ def annotation_obs(path: PathLike, cells: pd.Index, *, what: str = "annotation",
     return obs
 
 
-def _no_match_fix(obs: pd.DataFrame, cells: pd.Index, samples) -> str:
-    """The fix of an annotation file (``obs``) sharing no cell name with the data's ``cells``."""
+def _no_match_fix(obs: pd.DataFrame, cells: pd.Index, samples, edit) -> str:
+    """The fix of an annotation file (``obs``) sharing no cell name with the data's ``cells``; ``edit``: how a fix
+    edits the file (:class:`jae.io.annotation_tables.TableEdit`)."""
+    names = edit.names
     if sample := _without_sample(obs.index, cells, samples or ()):  # several samples' cells: BARCODE-SAMPLE
         (first, *more), n = sample
         whose = f"sample {first!r}" if not more else "samples " + ", ".join(map(repr, [first, *more])) + \
             " (barcodes repeat across samples: which one does the file annotate?)"
         return (f"{n} of them are the cells of {whose} named without their sample, which the data adds to its cell "
-                f"names (BARCODE-SAMPLE, several Cell Ranger files read as one): name them so, e.g. adata.obs_names = "
-                f"[n + '-{first}' for n in adata.obs_names] on the annotation file's AnnData (an annotation file of "
-                "each sample: its own suffix), and write it again")
+                f"names (BARCODE-SAMPLE, several Cell Ranger files read as one): name them so, e.g. {names} = "
+                f"[n + '-{first}' for n in {names}] {edit.on} (an annotation file of each sample: its own suffix), "
+                f"and {edit.again}")
     if named_by := _names_column(obs, cells):
         return (f"its column {named_by[0]!r} holds {named_by[1]} of the data's cell names: name its cells by it, e.g. "
-                f"adata.obs_names = adata.obs[{named_by[0]!r}].astype(str) on the annotation file's AnnData, and "
-                "write it again")
+                f"{names} = {edit.column.format(named_by[0])}.astype(str) {edit.on}, and {edit.again}")
     if renamed := affix_rename(obs.index, cells):
         return (f"{renamed[0]} of them are the data's cells named with another prefix or suffix: name them so, e.g. "
-                f"adata.obs_names = [{renamed[1]} for n in adata.obs_names] on the annotation file's AnnData, and "
-                "write it again")
+                f"{names} = [{renamed[1]} for n in {names}] {edit.on}, and {edit.again}")
     return ("give the annotation file of these cells, or write one of the files again with the other's cell names "
             "(obs_names)")
 
@@ -129,8 +139,9 @@ def join_annotations(
     mdata: md.MuData, paths, *, replace_existing: bool = True, what: str = "annotation", data: str | None = None,
     samples=None,
 ) -> md.MuData:
-    """Join the ``obs`` columns of annotation ``.h5ad`` files (e.g. ``*.solution.h5ad``) into ``mdata.obs`` by cell
-    name, in place; cells a file lacks keep the data's own value of a column it replaces, NaN in its other columns.
+    """Join the ``obs`` columns of annotation ``.h5ad`` files (e.g. ``*.solution.h5ad``), or the columns of CSV / TSV
+    tables (the first column names the cells; :mod:`jae.io.annotation_tables`), into ``mdata.obs`` by cell name, in
+    place; cells a file lacks keep the data's own value of a column it replaces, NaN in its other columns.
     A column replaced in ``mdata.obs`` leaves the modalities' ``obs`` too (their copies of the data's values, kept in
     ``mdata.obs`` for the cells the files lack), as when jae reads files with annotations.
 
@@ -199,15 +210,6 @@ def table_head(path: Path) -> str | None:
         return lines[0].decode("utf-8").rstrip("\r") if head.strip() and b"\0" not in head else None
     except (OSError, EOFError, UnicodeDecodeError):
         return None
-
-
-def h5ad_name(path: Path) -> Path:
-    """Where a text table ``path`` (``labels.csv``, ``labels.csv.gz``, ``labels.tsv``) is suggested to be written as
-    an ``.h5ad``: ``labels.h5ad`` beside it (``with_suffix`` made ``labels.csv.h5ad`` of a ``.csv.gz``)."""
-    path = Path(path)
-    name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
-    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
-    return path.with_name(f"{stem}.h5ad")
 
 
 def _whole(series: pd.Series) -> bool:

@@ -55,8 +55,9 @@ class InputFiles:
         ``scanpy.read_10x_h5(..., gex_only=False)`` writes it, or proteins in ``obsm['protein_expression']`` as
         scvi-tools keeps them); always read whole.
     annotations
-        ``.h5ad`` files whose ``obs`` columns (cell types, batches, ...) are joined by cell name, replacing the data
-        files' own columns of the same name whatever the source (for the cells a file holds; the others keep theirs).
+        ``.h5ad`` files whose ``obs`` columns (cell types, batches, ...), or CSV / TSV tables whose columns (the first
+        names the cells; ``.csv.gz`` / ``.tsv.gz`` too: :mod:`jae.io.annotation_tables`), are joined by cell name,
+        replacing the data files' own columns of the same name whatever the source (for the cells a file holds; the others keep theirs).
     rna, other
         Modality names in ``h5mu`` (``other`` None: the one that is not ``rna``); refused for the other inputs.
     layer

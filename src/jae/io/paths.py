@@ -11,6 +11,10 @@ from pathlib import Path
 
 __all__ = ["user_path", "is_empty_folder", "annotation_paths"]
 
+#: How the names of annotation files end (a pandas Series of them is taken as paths): ``.h5ad``, and the text tables
+#: :mod:`jae.io.annotation_tables` reads.
+ANNOTATION_SUFFIXES = (".h5ad", ".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
+
 
 def user_path(path: str | os.PathLike, *, name: str = "path") -> Path:
     """``path`` as a :class:`~pathlib.Path`, with a leading ``~`` (or ``~user``) expanded to the home folder; anything
@@ -53,7 +57,8 @@ def annotation_paths(paths) -> list:
         return [paths]
     kind = type(paths).__name__
     series = hasattr(paths, "index") and hasattr(paths, "dtype")  # a pandas Series: of file names, or of labels
-    if series and all(isinstance(p, (str, os.PathLike)) and str(p).endswith(".h5ad") for p in paths):
+    if series and all(isinstance(p, (str, os.PathLike)) and str(p).lower().endswith(ANNOTATION_SUFFIXES)
+                      for p in paths):
         return list(paths)
     if series:  # one column, e.g. obs['cell_type'] of other data
         name = repr(str(paths.name)) if paths.name is not None else "'<column>'"

@@ -154,20 +154,18 @@ def read_h5ad(path: PathLike, *, what: str = "input", mudata_fix: str | None = N
 
 
 def read_obs(path: PathLike, *, what: str = "annotation") -> pd.DataFrame:
-    """The ``obs`` frame of the ``.h5ad`` file ``path``, read without loading its matrix (the file is closed again). A
-    text table (a CSV or TSV of cell annotations) is refused naming the line that writes it as an ``.h5ad``; ``what``
-    names the file in the errors."""
+    """The ``obs`` frame of the ``.h5ad`` file ``path``, read without loading its matrix (the file is closed again),
+    or of a text table of cell annotations (a CSV or TSV, gzip-compressed too: :func:`jae.io.annotation_tables.
+    read_table`); ``what`` names the file in the errors."""
     path = _check_file(path, what=what)
     if not h5py.is_hdf5(path):
-        from .annotations import h5ad_name, table_head  # a .csv.gz too: read_h5ad's fix for gzip read it as a matrix
+        from .annotations import table_head  # a .csv.gz too
+
         first = table_head(path)
         if first is not None:  # otherwise read_h5ad says what the file is
-            sep = ", sep='\\t'" if "\t" in first else ""
-            raise ValueError(
-                f"{what} file {path} is a text table (CSV/TSV), not an .h5ad; annotations are read from an .h5ad's "
-                f"obs: write it as one first, e.g. in Python anndata.AnnData(obs=pandas.read_csv({str(path)!r}, "
-                f"index_col=0{sep})).write_h5ad({str(h5ad_name(path))!r}) (cell names in its first "
-                "column), and pass that file")
+            from .annotation_tables import read_table
+
+            return read_table(path, first, what=what)
     fix = (f"annotations are read from an .h5ad's obs: write its obs as one, e.g. "
            f"anndata.AnnData(obs=mudata.read_h5mu({str(path)!r}).obs).write_h5ad(...), and pass that")
     adata = read_h5ad(path, what=what, backed="r", mudata_fix=fix)
@@ -210,7 +208,8 @@ def read_competition(
         pair.
     annotations
         Path(s) to ``.h5ad`` files whose ``obs`` holds cell annotations (e.g. ``*.solution.h5ad`` or
-        ``*.output_rna.h5ad``). Their columns are joined by cell name, replacing the data files' own columns of
+        ``*.output_rna.h5ad``), or CSV / TSV tables of them (``.csv.gz`` / ``.tsv.gz`` too; the first column names the
+        cells: :mod:`jae.io.annotation_tables`). Their columns are joined by cell name, replacing the data files' own columns of
         the same name (e.g. ``'batch'``; a later file's replace an earlier's), as ``jae fit --annotations`` and
         :class:`jae.io.InputFiles` do; cells absent from a file keep the data's own value of a column it replaces
         and get missing values in its other columns (integers stay integers: pandas' Int64), extra cells are ignored.

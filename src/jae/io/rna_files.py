@@ -150,7 +150,7 @@ def open_rna_alone(path: PathLike, *, rna: str = "rna", other: str | None = None
 def open_rna(path: PathLike, *, annotations: PathLike | Sequence[PathLike] | None = None,
              layer: str | None = "counts", modality: str | None = None) -> RnaFiles:
     """Open the RNA ``.h5ad`` ``path`` without reading its counts, as an :class:`RnaFiles`; ``annotations``: ``.h5ad``
-    files whose ``obs`` columns are joined by cell name (replacing the file's own columns of the same name, as
+    files whose ``obs`` columns (or CSV / TSV tables whose columns) are joined by cell name (replacing the file's own columns of the same name, as
     :meth:`jae.io.InputFiles.read` does); ``layer``: raw counts (``.X`` when it is None, or ``'counts'`` and absent;
     ``'raw'``: ``.raw``); ``modality``: the RNA modality of an ``.h5mu`` holding RNA alone (:func:`h5mu_rna_alone`),
     whose global ``obs`` columns are read too."""

@@ -1,0 +1,84 @@
+"""Annotation tables: cell annotations kept as a CSV or TSV (Seurat's metadata, a GEO table; gzip-compressed too,
+``.csv.gz`` / ``.tsv.gz``), read as an annotation ``.h5ad``'s ``obs`` is: the first column names the cells, a header
+row names the columns. Columns of text, and columns of whole numbers (a batch ``1``, ``2``; cluster ids), are read as
+categorical text, as labels and batches are kept (never as floats, ``'1.0'``, when some cells lack a value); columns
+holding other numbers (scores, pseudotimes) as floats. Missing values are pandas' (empty fields, ``NA``, ...).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["read_table", "table_separator", "TableEdit"]
+
+_WHOLE = re.compile(r"\s*[+-]?\d+\s*")
+
+
+def table_separator(first_line: str) -> str:
+    """The field separator of a table whose first line is ``first_line``: a tab where it holds one, else a comma."""
+    return "\t" if "\t" in first_line else ","
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"
+
+
+def _typed(column: pd.Series) -> pd.Series:
+    """A column read as text, typed: floats where every value present is a number and some is not whole; else
+    categorical text (an all-missing column stays missing values)."""
+    present = column.dropna()
+    if present.empty:
+        return column.astype(float)
+    if not present.str.fullmatch(_WHOLE).all():
+        try:
+            return column.astype(float)  # Python's parsing: a number written by pandas reads back exactly
+        except ValueError:
+            pass
+    return column.astype("category")
+
+
+def read_table(path, first_line: str, *, what: str = "annotation") -> pd.DataFrame:
+    """The annotations of the text table ``path`` (whose first line is ``first_line``) as an ``obs`` frame: indexed by
+    its first column, as text; its other columns typed (:func:`_typed`). A table pandas cannot parse, or one with rows
+    without a cell name, is refused in one line naming ``path`` (``what``: how the file is named)."""
+    path = Path(path)
+    sep = table_separator(first_line)
+    try:
+        frame = pd.read_csv(path, sep=sep, index_col=0, dtype=str, compression="gzip" if _is_gzip(path) else None)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ValueError(f"{what} file {path} is a text table pandas cannot read ({reason}): give it a header row and "
+                         "the same number of fields on every line, the cell names in the first column") from None
+    if frame.index.isna().any():
+        rows = [int(i) + 2 for i in (frame.index.isna()).nonzero()[0][:3]]
+        raise ValueError(f"{what} file {path} has {int(frame.index.isna().sum())} rows without a cell name in its "
+                         f"first column (e.g. line {rows[0]}); annotations are joined by cell name: name each row's "
+                         "cell there, or drop those rows")
+    index = pd.Index(frame.index.astype(str), name=None)
+    columns = {str(c): _typed(frame[c]) for c in frame.columns}
+    return pd.DataFrame(columns, index=index) if columns else pd.DataFrame(index=index)
+
+
+class TableEdit:
+    """How a fix edits an annotation file, in its own terms: an ``.h5ad`` as an AnnData ``adata`` (written again
+    with ``write_h5ad``), a text table as a pandas DataFrame ``t`` read by ``pandas.read_csv`` and written again by
+    ``t.to_csv``."""
+
+    def __init__(self, path, first_line: str | None):
+        self.table = first_line is not None
+        path = str(path)
+        sep = ", sep='\\t'" if self.table and table_separator(first_line) == "\t" else ""
+        self.names = "t.index" if self.table else "adata.obs_names"
+        self.column = "t[{0!r}]" if self.table else "adata.obs[{0!r}]"
+        self.on = (f"on the table read as t = pandas.read_csv({path!r}, index_col=0{sep}, dtype=str)" if self.table
+                   else "on the annotation file's AnnData")
+        self.again = f"write it again, t.to_csv({path!r}{sep})" if self.table else "write it again"
+
+    def keep(self, mask: str) -> str:
+        """The statement keeping the rows ``mask`` selects (written with ``{names}`` for the cell names)."""
+        mask = mask.format(names="t.index" if self.table else "a.obs_names")
+        return f"t = t[{mask}] {self.on}" if self.table else f"a = a[{mask}].copy() on its AnnData"
