@@ -100,6 +100,13 @@ def test_the_cli_writes_the_copy_and_replaces_it_only_with_overwrite(files, tmp_
     assert main(["-q", *flags, "--overwrite", "--seed", "3", "--finetune-epochs", "1"]) == 0
     assert _digest(out) != first  # another seed's embedding replaced it
     np.testing.assert_array_equal(ad.read_h5ad(out).layers["log"].toarray(), ad.read_h5ad(rna).layers["log"].toarray())
+    again = tmp_path / "again.h5ad"  # the copy embedded once more: jae's entries replaced, the rest kept
+    assert main(["-q", "embed", "--model", str(model), "--mod1", str(out), "--mod2", str(adt), "--out", str(again),
+                 "--out-copy-of", "mod1", "--finetune-epochs", "0"]) == 0
+    twice, once = ad.read_h5ad(again), ad.read_h5ad(out)
+    assert list(twice.obs.columns) == list(once.obs.columns) and sorted(twice.obsm) == sorted(once.obsm)
+    np.testing.assert_array_equal(twice.obsm["X_jae"], copy.obsm["X_jae"])  # --finetune-epochs 0 of these cells
+    np.testing.assert_array_equal(twice.obsm["X_pca"], once.obsm["X_pca"])
 
 
 def test_rna_alone_and_one_h5ad_of_both_modalities_are_copied(files, tmp_path):
