@@ -136,3 +136,18 @@ def test_a_failure_writing_the_copy_leaves_nothing_behind(files, tmp_path, monke
         jae.embed_files(jae.io.InputFiles(mod1=rna, mod2=adt), model, tmp_path / "copy.h5ad", copy_of="mod1",
                         labels_out=tmp_path / "labels.csv", finetune_epochs=0, progress_bar=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_copy_of_a_file_holding_some_of_the_cells_holds_those_alone(files, tmp_path):
+    """Mosaic files (the ADT file measuring 30 of the 40 RNA cells): the copy of --mod2 holds its own 30 cells, in its
+    order, each with the row the competition output gives it; the other cells are embedded from their RNA alone."""
+    folder, model, rna, adt, ann = files
+    part = ad.read_h5ad(adt)[5:35].copy()
+    part.write_h5ad(tmp_path / "adt30.h5ad")
+    inputs = jae.io.InputFiles(mod1=rna, mod2=tmp_path / "adt30.h5ad")
+    jae.embed_files(inputs, model, tmp_path / "copy.h5ad", copy_of="mod2", finetune_epochs=0, progress_bar=False)
+    jae.embed_files(inputs, model, tmp_path / "comp.h5ad", finetune_epochs=0, progress_bar=False)
+    copy, comp = ad.read_h5ad(tmp_path / "copy.h5ad"), ad.read_h5ad(tmp_path / "comp.h5ad")
+    assert comp.n_obs == 40 and copy.obs_names.equals(part.obs_names)
+    _same_but_added(copy, ad.read_h5ad(tmp_path / "adt30.h5ad"), obs_added=LABELS)
+    np.testing.assert_array_equal(copy.obsm["X_jae"], comp[copy.obs_names].X)
