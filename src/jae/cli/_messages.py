@@ -16,7 +16,27 @@ __all__ = ["cli_message", "cli_warning", "cli_words"]
 
 # (pattern, replacement), applied in order; the most specific phrases come first.
 _Replacement = str | Callable[[re.Match], str]  # re.sub's: a text, or a function of the match
+
+# jae.workflows.embedding_output.copied_input: embed_files' refusals of copy_of, jae embed's --out-copy-of
+_COPY_OF_WORDS = (
+    (r"\bpass copy_of=None with out=FILE\.h5mu", "drop --out-copy-of and pass --out FILE.h5mu"),
+    (r"\bcopy_of='(\w+)'", r"--out-copy-of \1"), (r"\bcopy_of\b", "--out-copy-of"),
+    (r"\bout=FILE\.(h5ad|h5mu)", r"--out FILE.\1"), (r"\bh5ad='([^']*)'", r"--h5ad \1"), (r"\btenx=", "--10x"),
+    (r"(?<![-\w])(mod1|mod2|h5mu|h5ad)=", r"--\1"), (r"\bmethod_id=(['\"])(.*?)\1", r"--method-id \2"),
+    (r"\bleave method_id out\b", "drop --method-id"),
+)
+
+
+def _copy_of_words(match: re.Match) -> str:
+    """A refusal of ``copy_of`` (the whole message) in jae embed's flags."""
+    text = match.group(0)
+    for pattern, words in _COPY_OF_WORDS:
+        text = re.sub(pattern, words, text)
+    return text
+
+
 _PHRASES: tuple[tuple[str, _Replacement], ...] = (
+    (r"^.*\bcopy_of\b.*$", _copy_of_words),
     (r"^(mod1|mod2|annotation|\.h5mu|\.h5ad) file ", lambda m: f"--{m.group(1).lstrip('.').replace('annotation', 'annotations')} file "),
     (r"^(train_mod1|train_mod2|test_mod1) file ", lambda m: f"--{m.group(1).replace('_', '-')} file "),
     (r"^Cell Ranger \.h5 file ", "--10x file "),

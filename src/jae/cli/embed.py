@@ -15,7 +15,7 @@ def add_parser(sub) -> None:
         "the reconstruction loss (the seed's online step: 2 epochs for ATAC, 1 for ADT). Writes the competition "
         "format (.h5ad: X = embedding, obs = the input's cells with their obs (--mod1's, then those only --mod2 "
         "holds) and --annotations columns) or a copy of an .h5mu input with obsm['X_jae'] (and the --annotations "
-        "columns in obs). When the model "
+        "columns in obs), or with --out-copy-of such a copy of an .h5ad input (your AnnData back). When the model "
         "has cell types, the output's obs also holds the predicted cell type ('jae_cell_type'), its confidence "
         "('jae_confidence', its probability, calibrated on held-out reference cells: see below), whether the cell may "
         "be of a type the reference lacks ('jae_unknown') and the score that call thresholds ('jae_unknown_score').",
@@ -39,7 +39,13 @@ def add_parser(sub) -> None:
     p.add_argument("--model", type=path_arg, required=True, help="model folder written by 'jae fit' or 'jae map' "
                    "(or JAE.save)")
     p.add_argument("--out", type=path_arg, required=True, metavar="FILE",
-                   help="output .h5ad (competition format) or .h5mu (a link: written through to its target)")
+                   help="output .h5ad (competition format; with --out-copy-of, a copy of that input) or .h5mu (a "
+                   "link: written through to its target)")
+    p.add_argument("--out-copy-of", choices=("mod1", "mod2", "h5ad"), default=None, metavar="INPUT",
+                   help="write --out as a copy of the .h5ad input --mod1, --mod2 or --h5ad (INPUT: mod1, mod2 or "
+                   "h5ad): all its X, layers, var, obs, obsm and uns, with the embedding in obsm['X_jae'], "
+                   "uns['jae'] and the label and --annotations columns in obs, for scanpy's "
+                   "sc.pp.neighbors(adata, use_rep='X_jae') (default: the competition format)")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--finetune-epochs", type=whole_number, default=None,
                    help="0 to skip fine-tuning (default: the model's JAEConfig.finetune_epochs_atac or _adt, the "
@@ -81,11 +87,12 @@ def run(args: argparse.Namespace) -> int:
         memory_budget=args.memory_budget, overwrite=args.overwrite, progress_bar=not args.quiet,
         impute_out=args.impute_out, impute_modality=args.impute_modality,
         fragments=per_sample(args.fragments, what="fragments", noun="fragments file"),
-        remap_peaks=args.remap_peaks,
+        remap_peaks=args.remap_peaks, copy_of=args.out_copy_of,
     )
     (n, d) = result.embedding.shape
     print(f"embedded {n} cell{'s' if n != 1 else ''} into {d} dimension{'s' if d != 1 else ''} with {result.model}\n"
-          f"written to {args.out}"
+          f"written to {args.out}" + (f" (a copy of --{args.out_copy_of} with obsm['X_jae'])" if args.out_copy_of
+                                      else "")
           + (f" and {args.labels_out}" if args.labels_out is not None else "")
           + (f"; imputed modality written to {args.impute_out}" if args.impute_out is not None else "")
           + (f"; {args.impute_modality} imputed in its layers['jae_imputed'] there"  # --impute-modality alone: the copy

@@ -291,11 +291,11 @@ def _modality_layout(mods, modality: str, layout: dict) -> bool:
 def write_h5mu_copy(source: str | os.PathLike, path: str | os.PathLike, cells: pd.Index, *, obsm: dict, uns: dict,
                     obs: dict, layer: tuple | None = None, protect: Iterable[str | os.PathLike] = (),
                     overwrite: bool = False) -> Path:
-    """Write a copy of the ``.h5mu`` file ``source`` to ``path`` (atomically) with ``obsm`` and ``obs`` columns (rows
-    in the order of :func:`h5mu_copy_cells`' ``cells``), ``uns`` entries and ``layer`` = ``(key, modality, layers
+    """Write a copy of the ``.h5mu`` (or ``.h5ad``) file ``source`` to ``path`` (atomically) with ``obsm`` and ``obs``
+    columns (rows in the order of the file's ``cells``), ``uns`` entries and ``layer`` = ``(key, modality, layers
     entries, uns entries)`` of one modality added or replaced; the rest of the file is copied byte for byte (its counts
-    are never read; each object as stored). The entries are stored as ``MuData.write`` of the file read whole stores
-    them."""
+    are never read; each object as stored). The entries are stored as ``MuData.write`` (``AnnData.write_h5ad``) of the
+    file read whole stores them."""
     import h5py
     from .elems import write_elem
 

@@ -33,7 +33,7 @@ from ._files import (
 )
 from ._fragments import check_fragments, check_fragments_model, fragment_paths
 from ._mapped_cells import check_mapped_cells
-from .embedding_output import both_files_obs, with_input_obs, write_embedding
+from .embedding_output import both_files_obs, copied_input, with_input_obs, write_embedding
 
 __all__ = ["embed_files", "LABEL_COLUMNS"]
 
@@ -65,6 +65,7 @@ def embed_files(
     impute_modality: str | None = None,
     fragments: PathLike | Mapping[str, PathLike] | Sequence[PathLike] | None = None,
     remap_peaks: bool = False,
+    copy_of: str | None = None,
 ) -> FilesResult:
     """Embed the cells in ``inputs`` with a model and write the embedding (``jae embed``).
 
@@ -82,10 +83,10 @@ def embed_files(
     out
         ``.h5ad``: the competition's format (:func:`jae.io.write_embedding_h5ad`: ``X`` = embedding, ``obs`` = cells
         with the input's ``obs`` columns (two competition files: mod1's, then those only mod2 holds) and the
-        annotation files', ``uns['dataset_id']``, ``uns['method_id']``,
-        and the provenance ``uns['jae']``). ``.h5mu`` (only for an ``h5mu`` input): a copy of the input file as
-        stored, with ``obsm['X_jae']``, its provenance ``uns['jae']`` and the annotation files' columns. When the
-        model has cell types, ``obs`` also gets :data:`LABEL_COLUMNS` (``jae_cell_type``, ``jae_confidence``,
+        annotation files', ``uns['dataset_id']``, ``uns['method_id']``, and the provenance ``uns['jae']``; with
+        ``copy_of``, a copy of that ``.h5ad`` input). ``.h5mu`` (only for an ``h5mu`` input): a copy of the input
+        file as stored, with ``obsm['X_jae']``, its provenance ``uns['jae']`` and the annotation files' columns.
+        When the model has cell types, ``obs`` also gets :data:`LABEL_COLUMNS` (``jae_cell_type``, ``jae_confidence``,
         ``jae_unknown``, ``jae_unknown_score``), which replace input columns of the same names (with a log line).
     labels_out
         Also write the predicted labels (``cell``, ``cell_type``, ``confidence``, ``unknown``, ``unknown_score``) to
@@ -129,6 +130,13 @@ def embed_files(
     remap_peaks
         Put the input's own peaks onto the model's by overlap (:func:`jae.remap_peaks`), each row block of its
         ATAC counts as it is read: streamed as without it (files read whole without it are remapped whole).
+    copy_of
+        ``'mod1'``, ``'mod2'`` or ``'h5ad'``: ``out`` (an ``.h5ad``) is a copy of that input file instead (as scanpy
+        users keep one AnnData: all its ``X``, ``layers``, ``var``, ``obs``, ``obsm`` and ``uns``, copied on disk,
+        its counts not read) with ``obsm['X_jae']`` (rows in the file's cell order), its provenance ``uns['jae']``,
+        the annotation files' columns and, with cell types, :data:`LABEL_COLUMNS` in ``obs``, as the ``.h5mu`` copy
+        gets them; then ``sc.pp.neighbors(adata, use_rep='X_jae')``. Refused before any work for another input
+        (``tenx``, ``h5mu``), a zarr store or an ``out`` not ending in ``.h5ad``.
 
     Returns
     -------
@@ -150,10 +158,11 @@ def embed_files(
                         "--overwrite' replacing it)", fix="choose a path for {flag} outside it", kind="jae"),
         any_model="inside",
     )
-    if out.suffix == ".h5mu" and inputs.h5mu is None:
+    if out.suffix == ".h5mu" and inputs.h5mu is None and copy_of is None:
         raise ValueError(
             "out *.h5mu writes a copy of an h5mu input; with mod1/mod2, tenx or h5ad inputs use out *.h5ad")
     check_method_id(method_id, out)  # a non-empty name, for an .h5ad out (an .h5mu copy has no uns['method_id'])
+    copied = copied_input(copy_of, inputs, out, method_id)  # the .h5ad input out copies, checked before any work
     if finetune_epochs is not None:  # before the model is loaded and the cells read
         as_epochs(finetune_epochs, zero="0 skips fine-tuning", name="finetune_epochs")
     if seed is not None:
@@ -237,7 +246,8 @@ def embed_files(
     # the input's own obs (batch, annotations) beside the labels, to colour by in scanpy (an .h5mu copy: annotations)
     # two competition files: mod2's own columns too, beside mod1's (one read whole, a MuData, holds both)
     obs = both_files_obs(data) if inputs.source == "competition" else data.obs
-    columns = with_input_obs(obs, cells, columns, annotations=None if out.suffix == ".h5ad" else inputs.annotations)
+    columns = with_input_obs(obs, cells, columns, annotations=None if out.suffix == ".h5ad" and copied is None
+                             else inputs.annotations)  # a copy holds its own obs: the annotation files' beside
     dataset_id = _dataset_id(data)
     del data  # before an .h5mu copy of the input is read
     from .._launch import is_writer
@@ -248,7 +258,7 @@ def embed_files(
         with atomic_outputs():  # all of them or none: a failure writing the labels leaves no embedding behind
             write_embedding(model, Z, cells, out, inputs=inputs, dataset_id=dataset_id, method_id=method_id,
                              columns=columns, overwrite=overwrite,
-                             imputed=None if impute_out is not None or not impute else (imputed, target))
+                             imputed=None if impute_out is not None or not impute else (imputed, target), copy=copied)
             written.append(out)
             if labels_out is not None:
                 text = labels.to_csv(index_label="cell")

@@ -1,7 +1,7 @@
 """Writing the embedding of ``jae embed`` (:func:`jae.workflows.embed_files`) to its output file: the competition's
-``.h5ad``, or a copy of an ``.h5mu`` input with jae's entries added (made on disk where the file allows, so the
-counts are never read), and the input's ``obs`` columns (an ``.h5mu`` copy: its annotation files') carried beside
-jae's labels."""
+``.h5ad``, or a copy of an ``.h5mu`` input, or of an ``.h5ad`` input (``copy_of``), with jae's entries added (made on
+disk where the file allows, so the counts are never read), and the input's ``obs`` columns (a copy: its annotation
+files') carried beside jae's labels."""
 
 from __future__ import annotations
 
@@ -14,25 +14,30 @@ from ..io.inputs import InputFiles
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["write_embedding", "with_input_obs", "both_files_obs"]
+__all__ = ["write_embedding", "with_input_obs", "both_files_obs", "copied_input", "COPY_OF"]
+
+#: The inputs (fields of :class:`jae.io.InputFiles`) whose ``.h5ad`` file ``embed_files(copy_of=...)`` copies to out
+COPY_OF = ("mod1", "mod2", "h5ad")
 
 
 def write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles, dataset_id: str, method_id: str,
-                    columns, overwrite: bool, imputed=None) -> None:
+                    columns, overwrite: bool, imputed=None, copy: Path | None = None) -> None:
     """Write ``Z`` (rows for ``cells``) to ``out``: ``.h5ad`` in the competition's format, ``.h5mu`` as a copy of the
     ``.h5mu`` input with ``obsm['X_jae']``, ``uns['jae']``, the label ``columns`` and, with ``imputed`` (the
-    prediction and its modality's name), that modality's ``layers['jae_imputed']``; atomically, never over an input."""
+    prediction and its modality's name), that modality's ``layers['jae_imputed']``; with ``copy`` (the ``.h5ad``
+    input :func:`copied_input` names) a copy of that file with the same entries; atomically, never over an input."""
     from ..io.write import (embedded_rows, graft_h5mu, h5mu_copy_layout, imputed_layer, read_h5mu_bare, stored_layers,
                             write_atomic, write_embedding_h5ad, write_h5mu_copy)
 
     protect = inputs.paths
-    if out.suffix == ".h5ad":
+    if out.suffix == ".h5ad" and copy is None:
         _warn_earlier_labels(model, getattr(columns, "columns", ()), out)
         write_embedding_h5ad(Z, cells, out, dataset_id=dataset_id, method_id=method_id, protect=protect,
                              obs=columns, overwrite=overwrite, var_names=model.column_names,
                              uns={"jae": model.provenance("X")})  # what made it: seeds, a mapped model's mappings
         return
-    layout = h5mu_copy_layout(inputs.h5mu, cells, None if imputed is None else imputed[1])  # the file read once
+    layout = (_h5ad_layout(copy) if copy is not None else  # its cells, obs columns and obsm keys: no count read
+              h5mu_copy_layout(inputs.h5mu, cells, None if imputed is None else imputed[1]))  # the file read once
     bare = layout is not None and layout.get("modality") is False  # the imputed modality added: the file read bare
     layout = None if bare else layout
     source = (read_h5mu_bare(inputs.h5mu) if bare else _read_untouched(inputs.h5mu)) if layout is None else None
@@ -47,7 +52,7 @@ def write_embedding(model, Z, cells: pd.Index, out: Path, *, inputs: InputFiles,
                   by="jae's" + (" and the annotation files'" if inputs.annotations else ""))
     if source is None:  # a copy of the file on disk, with jae's entries written into it
         layer = None if imputed is None else imputed_layer(layout, *imputed)
-        write_h5mu_copy(inputs.h5mu, out, layout["cells"], obsm={"X_jae": rows}, uns={"jae": model.provenance(
+        write_h5mu_copy(copy or inputs.h5mu, out, layout["cells"], obsm={"X_jae": rows}, uns={"jae": model.provenance(
             "X_jae")}, obs=columns, layer=layer, protect=protect, overwrite=overwrite)
         return
     source.obsm["X_jae"] = rows
@@ -140,3 +145,57 @@ def _read_untouched(path: Path):
         return read_h5mu_as_stored(path)
     with reopened(path, "copied into the output"):  # a writer's lock since the first read: said as open_again says it
         return read_h5mu_as_stored(path)
+
+
+def copied_input(copy_of, inputs: InputFiles, out: Path, method_id: str) -> Path | None:
+    """The ``.h5ad`` input file that ``copy_of`` (one of :data:`COPY_OF`, or None) names for :func:`write_embedding`
+    to copy to ``out``; anything that cannot be copied so is refused in one line, before any work."""
+    if copy_of is None:
+        return None
+    if not isinstance(copy_of, str) or copy_of not in COPY_OF:
+        raise ValueError(f"copy_of={copy_of!r} names no .h5ad input: pass copy_of='mod1', 'mod2' or 'h5ad' (the input "
+                         "file written to out with obsm['X_jae']), or copy_of=None")
+    path = getattr(inputs, copy_of)
+    if path is None:
+        given = [k for k in COPY_OF if getattr(inputs, k) is not None]
+        if inputs.h5mu is not None:
+            fix = "the input is h5mu=, whose copy out=FILE.h5mu writes: pass copy_of=None with out=FILE.h5mu"
+        elif inputs.tenx is not None:
+            fix = ("the input is tenx= (Cell Ranger): write it as one .h5ad first, scanpy.read_10x_h5(FILE, "
+                   "gex_only=False).write_h5ad('cells.h5ad') (a matrix folder: scanpy.read_10x_mtx(FOLDER, "
+                   "gex_only=False)), and pass h5ad='cells.h5ad' with copy_of='h5ad'")
+        else:
+            fix = f"the input is {' and '.join(k + '=' for k in given)}{' alone' if given == ['mod1'] else ''}: " \
+                  f"pass copy_of={given[0]!r}"
+        raise ValueError(f"copy_of={copy_of!r} copies the {copy_of}= file, which this input lacks; {fix}")
+    if out.suffix != ".h5ad":
+        raise ValueError(f"copy_of={copy_of!r} writes a copy of the {copy_of}= .h5ad file: pass out=FILE.h5ad")
+    if method_id != "jae":
+        raise ValueError(f"method_id={method_id!r} is uns['method_id'] of the competition format; the copy of "
+                         f"copy_of={copy_of!r} has none: leave method_id out")
+    if path.is_dir():  # a zarr store: only an HDF5 file is copied as stored
+        raise ValueError(f"copy_of={copy_of!r} copies an .h5ad file and {path} is a zarr store: write it as one "
+                         f"first, anndata.read_zarr({str(path)!r}).write_h5ad({str(path.with_suffix('.h5ad'))!r}), "
+                         f"and pass that as {copy_of}=")
+    if path.is_file():  # (a missing one is refused as the input is read)
+        _h5ad_layout(path, check=copy_of)
+    return path
+
+
+def _h5ad_layout(path: Path, *, check: str | None = None) -> dict:
+    """What :func:`write_embedding` needs of the ``.h5ad`` file ``path`` to copy it: its cells in their stored order,
+    its ``obs`` columns and ``obsm`` keys (no matrix read). ``check`` (the input's name): none of them, refusing a
+    file whose ``obs`` is not stored as this anndata stores it (``copy_of`` adds columns to it as stored)."""
+    from ..io.files import open_again
+    from ..io.write import _column_order, _stored_index
+
+    with open_again(path, "copied into the output") as f:
+        obs = f.get("obs")
+        if obs is None or not hasattr(obs, "keys") or obs.attrs.get("encoding-type") != "dataframe" or str(
+                obs.attrs.get("encoding-version")) != "0.2.0":
+            raise ValueError(f"{path} is not an .h5ad file as anndata >= 0.8 writes it (its obs is stored otherwise), "
+                             f"to which copy_of adds columns: write it again first, anndata.read_h5ad({str(path)!r})"
+                             f".write_h5ad('copy.h5ad'), and pass that as {check or 'the input'}=")
+        if check:
+            return {}
+        return {"cells": _stored_index(obs), "obs": _column_order(obs), "obsm": list(f["obsm"]) if "obsm" in f else []}
