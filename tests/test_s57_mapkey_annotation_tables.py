@@ -1,8 +1,9 @@
 """Session 57: ``--annotations`` / ``InputFiles(..., annotations=FILE)`` took .h5ad files alone and refused a CSV / TSV
 (Seurat's metadata, GEO tables), giving a conversion. Such a table is read now: the first column names the cells, a
-header row names the columns; labels and batches (whole numbers too: a batch 1, 2 stays the text '1', '2', never
-'1.0') are categorical text, other numbers (scores) floats. A table joins as the .h5ad written from it does, and the
-checks on annotation files apply to it, with fixes that edit the table."""
+header row names the columns; columns are typed as pandas.read_csv types them (text categorical, as scanpy writes it),
+except that whole numbers stay integers where some cells lack one (a batch 1, 2 never reads '1.0') and numbers with
+leading zeros stay text. A table joins as the .h5ad written from it does, and the checks on annotation files apply to
+it, with fixes that edit the table."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def files(tmp_path_factory):
         m[name].write_h5ad(d / f"x.mod{1 if name == 'rna' else 2}.h5ad")
     rng = np.random.default_rng(0)
     table = pd.DataFrame({
-        "run": pd.Categorical(np.where(np.arange(m.n_obs) % 2, "1", "2")),  # a batch of whole numbers, as text
+        "run": np.where(np.arange(m.n_obs) % 2, 1, 2),  # a batch of whole numbers, as pandas reads them
+        "nCount_RNA": np.arange(m.n_obs) * 37 + 1000,  # Seurat's counts: numbers, not categories
         "cell_type": pd.Categorical(m.obs["cell_type"].astype(str)),
         "S_score": rng.normal(size=m.n_obs), "G2M_score": rng.normal(size=m.n_obs),
         "barcode": pd.Categorical([f"{i:04d}" for i in range(m.n_obs)]),  # leading zeros: text
@@ -49,7 +51,7 @@ def test_a_table_joins_as_the_h5ad_written_from_it(files, name):
     for data in (InputFiles(**inputs, annotations=d / name).read(), InputFiles(**inputs, annotations=d / name).open()):
         pd.testing.assert_frame_equal(data.obs, expected)
     obs = InputFiles(**inputs, annotations=d / name).read().obs
-    assert list(obs["run"].cat.categories) == ["1", "2"] and obs["S_score"].dtype == np.float64
+    assert obs["run"].dtype == np.int64 and obs["nCount_RNA"].dtype == np.int64 and obs["S_score"].dtype == np.float64
     assert obs["barcode"].iloc[0] == table["barcode"].loc[obs.index[0]] and obs["barcode"].str.len().eq(4).all()
 
 
@@ -64,13 +66,13 @@ def test_a_fit_on_a_table_is_the_fit_on_its_h5ad(files, tmp_path):
     np.testing.assert_array_equal(a.embed(m, key_added=None), b.embed(m, key_added=None))
 
 
-def test_a_table_missing_some_batches_keeps_them_text(files, tmp_path):
+def test_a_table_missing_some_batches_keeps_them_whole(files, tmp_path):
     d, m, _ = files
     path = tmp_path / "some.csv"
     path.write_text("cell,run\n" + "".join(f"{c},{i % 3}\n" for i, c in enumerate(m.obs_names[:10]))
                     + "".join(f"{c},\n" for c in m.obs_names[10:]))
     obs = InputFiles(mod1=d / "x.mod1.h5ad", annotations=path).read().obs
-    assert sorted(obs["run"].dropna().astype(str).unique()) == ["0", "1", "2"]
+    assert obs["run"].dtype == "Int64" and sorted(obs["run"].dropna().astype(str).unique()) == ["0", "1", "2"]
 
 
 def test_checks_on_annotation_files_apply_to_tables_with_fixes_that_edit_the_table(files, tmp_path):

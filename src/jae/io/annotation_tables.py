@@ -1,8 +1,9 @@
 """Annotation tables: cell annotations kept as a CSV or TSV (Seurat's metadata, a GEO table; gzip-compressed too,
 ``.csv.gz`` / ``.tsv.gz``), read as an annotation ``.h5ad``'s ``obs`` is: the first column names the cells, a header
-row names the columns. Columns of text, and columns of whole numbers (a batch ``1``, ``2``; cluster ids), are read as
-categorical text, as labels and batches are kept (never as floats, ``'1.0'``, when some cells lack a value); columns
-holding other numbers (scores, pseudotimes) as floats. Missing values are pandas' (empty fields, ``NA``, ...).
+row names the columns. Columns are typed as ``pandas.read_csv`` types them, with two differences that keep labels
+labels: whole numbers stay integers where some cells lack a value (pandas' nullable ``Int64``; ``read_csv`` makes them
+floats, so a batch ``1`` would read ``'1.0'``), and numbers written with leading zeros (``0007``, an identifier) stay
+text. Text columns are categorical, as scanpy writes them. Missing values are pandas' (empty fields, ``NA``, ...).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 __all__ = ["read_table", "table_separator", "TableEdit"]
 
 _WHOLE = re.compile(r"\s*[+-]?\d+\s*")
+_PADDED = re.compile(r"\s*[+-]?0\d")  # 0007: an identifier written as digits, not a number
 
 
 def table_separator(first_line: str) -> str:
@@ -28,17 +30,24 @@ def _is_gzip(path: Path) -> bool:
 
 
 def _typed(column: pd.Series) -> pd.Series:
-    """A column read as text, typed: floats where every value present is a number and some is not whole; else
+    """A column read as text, typed: integers where every value present is a whole number none of which is written
+    with leading zeros (``Int64`` where some are missing), floats where every value present is a number, else
     categorical text (an all-missing column stays missing values)."""
     present = column.dropna()
     if present.empty:
         return column.astype(float)
-    if not present.str.fullmatch(_WHOLE).all():
+    if present.str.fullmatch(_WHOLE).all():
         try:
-            return column.astype(float)  # Python's parsing: a number written by pandas reads back exactly
-        except ValueError:
-            pass
-    return column.astype("category")
+            if present.str.match(_PADDED).any():
+                raise ValueError("leading zeros")
+            whole = pd.Series(pd.array(column.str.strip(), dtype="Int64"), index=column.index, name=column.name)
+        except (ValueError, TypeError, OverflowError):  # 0007, or beyond 64 bits: an identifier
+            return column.astype("category")
+        return whole.astype("int64") if len(present) == len(column) else whole
+    try:
+        return column.astype(float)  # Python's parsing: a number written by pandas reads back exactly
+    except ValueError:
+        return column.astype("category")
 
 
 def read_table(path, first_line: str, *, what: str = "annotation") -> pd.DataFrame:

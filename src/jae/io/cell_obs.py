@@ -207,7 +207,10 @@ def fill_global_batches(columns: dict, mod_obs: pd.DataFrame) -> None:
     'prot''s obs held them)."""
     for col in _AGREEING.get():
         if col in columns and col in mod_obs.columns and columns[col].isna().any():
-            filled = columns[col].astype(object).fillna(mod_obs[col].astype(object))
+            given, modality = columns[col].astype(object), mod_obs[col].astype(object).reindex(columns[col].index)
+            # what fillna gives, without pandas' FutureWarning on its silent downcast of the object result
+            filled = pd.Series(np.where(given.isna().to_numpy(), modality.to_numpy(), given.to_numpy()),
+                               index=given.index, name=given.name, dtype=object).infer_objects()
             columns[col] = filled.astype("category") if isinstance(columns[col].dtype, pd.CategoricalDtype) else filled
 
 
