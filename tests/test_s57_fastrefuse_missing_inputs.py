@@ -5,8 +5,9 @@ the Python calls it makes (jae.fit_files, ...), with the words it had before.
 Before: each verb's first expensive step came before its paths were looked at (JAE(...)'s device check, the model's
 load, jae.mapping.train's import for a check of seed and epochs, the modality predictor's module, jae evaluate's device
 check and its report's figures), so a mistyped path was said after 3-10 s of importing torch and numba. Now
-:meth:`jae.io.InputFiles.check_paths` and the model folder's own check (jae.checkpoint.check_model_path) come before
-them, and jae evaluate's output checks live apart from the report's figures (jae.io.report_files)."""
+:meth:`jae.io.InputFiles.check_paths` and the model folder's checks of the load (jae.checkpoint.read_description:
+model.json, not the weights) come before them, and jae evaluate's output checks live apart from the report's figures
+(jae.io.report_files). A model given in memory (torch imported with it) keeps its checks first."""
 
 from __future__ import annotations
 
@@ -55,6 +56,9 @@ def _cases(t: Path) -> dict[tuple[str, ...], str]:
             f"--test-mod1 file {t / 'c.h5ad'} does not exist; check the path",
         ("predict", "--model", s(t / "nomodel"), "--test-mod1", s(QUERY), "--output", s(t / "p.h5ad")):
             f"model folder {t / 'nomodel'} does not exist; pass --model FOLDER, a folder written by --save-model",
+        ("predict", "--model", s(MODEL), "--test-mod1", s(t / "c.h5ad"), "--output", s(t / "p.h5ad")):  # its kind first
+            f"{MODEL} holds a 'jae' model, not a 'predictor' one; it was written by jae fit or jae map; pass a folder "
+            "written by jae predict --save-model",
     }
 
 

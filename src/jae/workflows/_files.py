@@ -92,13 +92,16 @@ def _model_folder(model) -> Path | None:
 
 
 def check_paths(inputs: InputFiles, folder: Path | None) -> None:
-    """Refuse a model ``folder`` (None: a model in memory) that is no jae model folder, then an input file that does
-    not exist, each in the words its loader or reader says it, before :func:`_model_and_path` checks the device and
-    loads the model (torch, 2-5 s): the order the loading and the reading reach them."""
-    if folder is not None:
-        from ..checkpoint import check_model_path
+    """Refuse a model ``folder`` that is no jae model folder or whose ``model.json`` the load refuses (damaged, newer,
+    a predictor's), then an input file that does not exist, each in the words its loader or reader says it, before
+    :func:`_model_and_path` checks the device and loads the model (torch, 2-5 s): the order the loading and the
+    reading reach them. ``folder`` None (a model in memory, torch imported with it): nothing, the checks of the model
+    come first (its device, whether it is fitted), the paths as they are read."""
+    if folder is None:
+        return
+    from ..checkpoint import read_description
 
-        check_model_path(folder, kind="jae")
+    read_description(folder, kind="jae")
     inputs.check_paths()
 
 

@@ -140,7 +140,7 @@ def predict_files(
     if folder is not None:  # what loading it checks before reading a file (a missing folder, no model.json) ...
         _check_saved(folder)
     for (name, _), path in zip(named, inputs):  # ... and a missing input, each as said there: before torch's import
-        if not os.path.exists(path):
+        if not in_memory and not os.path.exists(path):  # (a model in memory: its device and settings checked first)
             _check_file(path, what=name)
     from ..prediction.api import ModalityPredictor, training_kinds
 
@@ -185,16 +185,17 @@ def predict_files(
 
 
 def _check_saved(folder) -> None:
-    """Refuse a ``model=FOLDER`` that does not exist or holds no saved predictor, as
-    :meth:`jae.ModalityPredictor.load` would (a folder of the old layout is left to it)."""
-    from ..checkpoint import check_model_path
+    """Refuse a ``model=FOLDER`` that does not exist, holds no saved predictor or a ``model.json`` the load refuses
+    (damaged, newer, a joint model's), as :meth:`jae.ModalityPredictor.load` would (a folder of the old layout is
+    left to it)."""
+    from ..checkpoint import read_description
     from ..prediction.saved import is_legacy
 
     if not folder.exists():
         raise FileNotFoundError(f"model folder {folder} does not exist; pass model=FOLDER, a folder written by "
                                 "save_model")
     if not is_legacy(folder):
-        check_model_path(folder, kind="predictor")
+        read_description(folder, kind="predictor")
 
 
 def _check_fixed(model: ModalityPredictor, **given) -> None:
