@@ -21,7 +21,7 @@ _NAMES = {
     "FORMAT_VERSION": "folder", "MODEL_KINDS": "folder", "check_model_folder": "folder", "save_model": "joint",
     "load_model": "joint", "load_tensors": "folder", "read_model_folder": "folder", "write_model_folder": "folder",
     "READABLE_VERSIONS": "folder", "damaged_description": "folder", "check_model_path": "folder",
-    "not_a_model_folder": "folder",
+    "not_a_model_folder": "folder", "read_description": "folder",
 }
 
 __all__ = [*_NAMES]  # the names of the table, in its order

@@ -201,6 +201,20 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
         With one line naming the problem and the fix.
     """
     path = user_path(path)
+    return read_description(path, kind=kind), load_tensors(path / WEIGHTS, kind=kind)
+
+
+def read_description(path: str | Path, *, kind: str) -> dict:
+    """The description (``model.json``) of the model folder ``path``, validated as :func:`read_model_folder`
+    validates it (both files present, valid JSON, a readable format version, the expected ``model_kind``), its
+    tensors not read: the workflows' check of a model folder before torch is imported to load it.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        With one line naming the problem and the fix.
+    """
+    path = user_path(path)
     check_model_path(path, kind=kind)
     try:  # bytes that are not UTF-8 text (e.g. weights.pt copied over it) raise UnicodeDecodeError, not a JSON error
         d = json.loads((path / DESCRIPTION).read_bytes().decode("utf-8-sig"))  # a BOM: saved by an editor
@@ -242,7 +256,7 @@ def read_model_folder(path: str | Path, *, kind: str) -> tuple[dict, dict[str, t
             + (f"load it with {loader}" if loader else "it was written by another jae version or edited: upgrade jae "
                f"(update the jae repository and run its install.sh again), copy the folder again or {_REFIT[kind]}")
         )
-    return d, load_tensors(path / WEIGHTS, kind=kind)
+    return d
 
 
 def load_tensors(path: Path, *, kind: str = "jae") -> dict[str, torch.Tensor]:

@@ -89,10 +89,12 @@ def check_organism_genes(genes, organism: str) -> None:
                      f"(scored as {organism}, cc_cons would be n/a and the overall a mean without it)")
 
 
-def check_run_args(*, seed, device, umap_max_cells, report: bool, organism=None) -> tuple[int, object]:
+def check_run_args(*, seed, device, umap_max_cells, report: bool, organism=None,
+                   check_device: bool = True) -> tuple[int, object]:
     """``seed`` (an integer >= 0), ``device`` (one torch knows and can use here), ``umap_max_cells`` (None or at
     least 10) and ``organism`` (None or one jae has cell-cycle genes of) checked before any reading; returns
-    ``(seed, device)``: the seed as an int, the device as given."""
+    ``(seed, device)``: the seed as an int, the device as given. ``check_device=False``: the caller checks the device
+    itself, after its checks that need no torch (:func:`jae.evaluate_files`: its output folder and input paths)."""
     from .._device import usable_device
     from ..config import as_seed
     from .._cell_cycle_genes import ORGANISMS  # not preprocess.cell_cycle: its numba kernels (0.6 s) load with it
@@ -102,7 +104,8 @@ def check_run_args(*, seed, device, umap_max_cells, report: bool, organism=None)
         raise ValueError(f"organism={organism!r}: jae has the cell-cycle genes (for cc_cons) of human and mouse only; "
                          "pass organism='human' or 'mouse', or organism=None to read uns['organism'] or tell it from "
                          "the gene names (for another species cc_cons is then n/a)")
-    usable_device(device)  # 'gpu', 'cuda' without a GPU: one line now, not a torch error after the reading
+    if check_device:
+        usable_device(device)  # 'gpu', 'cuda' without a GPU: one line now, not a torch error after the reading
     if umap_max_cells is not None and report:
         if isinstance(umap_max_cells, bool) or not isinstance(umap_max_cells, (int, np.integer)):
             raise TypeError(f"umap_max_cells must be a whole number of cells (>= 10) or None for no cap, not "

@@ -130,7 +130,7 @@ def check_user_umaps(folder: Path, items: Mapping, *, baseline: bool, what: str)
     ``umap_<name>.png`` there that the report would replace (:func:`jae.report.check_umap_files`), which
     ``overwrite`` does not lift: the advice to pass it was followed by this refusal. The report's row names are
     those :func:`read_embeddings` gives, a file's label read alone (:func:`_file_label`), no embedding read."""
-    from ..report import check_umap_files, holds_report
+    from ..io.report_files import check_umap_files, holds_report  # not jae.report's numba
 
     if not holds_report(folder):  # no earlier report: refused where the embeddings are read, as before
         return

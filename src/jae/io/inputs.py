@@ -266,8 +266,7 @@ class InputFiles:
         joined = list(self.annotations) if annotations else []
         None if memory_budget is None else parse_bytes(memory_budget)  # refused for every input, read whole too
         if self.rna_only and not plan:
-            raise ValueError("fitting needs both modalities: give mod2= (ATAC or ADT) too; RNA-only files are embedded "
-                             "or mapped with a fitted model (jae embed / jae map)")
+            raise ValueError(_FIT_NEEDS_BOTH)
         if self.source != "h5ad" and self._stores_fit(memory_budget, what=what):  # zarr stores: read whole
             return self.read(annotations=annotations)  # (over the budget: the openers below copy them to stream)
         if self.source == "10x":  # Cell Ranger files: copied (several samples combined) on disk in blocks of cells
@@ -291,6 +290,28 @@ class InputFiles:
         with nullcontext() if once else route_said_later():  # a store's copy said by the route's one line (plan_input)
             files = self._open_files(plan, joined)
         return plan_input(files, memory_budget=memory_budget, what=what, once=once) if plan else files
+
+    def check_paths(self, *, fitting: bool = False) -> None:
+        """Refuse a data or annotation file named here that does not exist, in the words its reader says it ("mod1
+        file X does not exist; check the path"), in the order the reading reaches them (the data files, then the
+        annotations): a check of paths alone, which the workflows make before their first expensive step (a device
+        check or a model's load imports torch, 2-5 s). A path that exists is left to its reader, whatever it holds.
+        ``fitting``: RNA alone is refused first, as :meth:`open` refuses it for fitting."""
+        if fitting and self.rna_only:
+            raise ValueError(_FIT_NEEDS_BOTH)
+        from .cellranger import check_cell_ranger
+        from .files import _check_file
+
+        named = {"mod1": self.mod1, "mod2": self.mod2, ".h5mu": self.h5mu, ".h5ad": self.h5ad}
+        tenx = [] if self.tenx is None else self.samples.values() if self.samples is not None else [self.tenx]
+        for what, path in [*((w, p) for w, p in named.items() if p is not None), *(("tenx", p) for p in tenx),
+                           *(("annotation", p) for p in self.annotations)]:
+            if os.path.exists(path):
+                continue
+            if what == "tenx":  # raises, in its reader's own words (a matrix file named as one)
+                check_cell_ranger(path)
+            else:
+                _check_file(path, what=what)
 
     def _open_files(self, plan: bool, joined: list):
         """The files of :meth:`open` opened to stream (zarr stores copied to temporary HDF5 files first)."""
@@ -335,6 +356,11 @@ class InputFiles:
             return False
         log_route(self.name, "whole", what=what, need=need, budget=budget)
         return True
+
+
+#: :meth:`InputFiles.open`'s refusal of RNA alone for fitting (``plan=False``); :meth:`InputFiles.check_paths`' too.
+_FIT_NEEDS_BOTH = ("fitting needs both modalities: give mod2= (ATAC or ADT) too; RNA-only files are embedded or mapped "
+                   "with a fitted model (jae embed / jae map)")
 
 
 def _tenx_files(tenx):

@@ -14,7 +14,7 @@ from .._lazy import lazy_names as _lazy_names
 #: Each name -> its module, imported when the name is first read (jae._lazy): the batch checks every verb makes
 #: (:mod:`jae.mapping.batches`) do not import the training's torch (2-3 s) with the package.
 _NAMES = {
-    "QueryAdapter": "adapter", "adapter_steps": "train", "cell_batches": "batches", "check_seed_epochs": "train",
+    "QueryAdapter": "adapter", "adapter_steps": "train", "cell_batches": "batches", "check_seed_epochs": "batches",
     "finetune_count": "train", "finetune_inputs": "train", "held_out_scale_of": "adapter", "map_query": "train",
     "mappings_of": "train", "query_batch_key": "batches",
 }

@@ -144,6 +144,13 @@ def check_new_batches(batch, known, batch_key: str) -> None:
     )
 
 
+def check_seed_epochs(seed, epochs) -> None:
+    """Refuse a seed with ``epochs=0``: it seeds the training of the shifts, which then does not run (here, not in
+    :mod:`jae.mapping.train`, whose torch a refusal need not import)."""
+    if seed is not None and isinstance(epochs, (int, np.integer)) and epochs == 0:  # else read by nothing
+        raise ValueError("seed seeds the training of the shifts, which epochs=0 skips: pass seed=None")
+
+
 def check_batch_key(batch_key) -> None:
     """Refuse a ``batch_key`` that names no column ('', ``'none'`` as ``jae map --batch-key none`` gives it, a
     number): mapping gives each new batch its own shift, so it cannot take all cells as one batch as ``fit`` can.

@@ -47,8 +47,8 @@ from .._words import apart
 from ..io.call_fixes import called_as
 from ..train.loop import autograd_on
 from .batches import (
-    _unique_cells, batch_names, cell_batches, check_mapped_key, check_new_batches, mapped_column_missing, query_batch_key,
-    shown_order, warn_numeric_twins,
+    _unique_cells, batch_names, cell_batches, check_mapped_key, check_new_batches, check_seed_epochs,
+    mapped_column_missing, query_batch_key, shown_order, warn_numeric_twins,
 )
 
 __all__ = ["QueryAdapter", "cell_batches", "held_out_scale_of", "map_query", "mappings_of", "query_batch_key"]
@@ -186,12 +186,6 @@ def finetune_inputs(model, data, *, batch_key: str | None, layer: str | None) ->
     mosaic = None if observed.all() else MosaicInput(observed, X, model.preprocessor.widths, rate=0.0)
     batch = None if labels is None else labels.reindex(cells).astype(str).to_numpy()
     return X, batch, mosaic
-
-
-def check_seed_epochs(seed, epochs) -> None:
-    """Refuse a seed with ``epochs=0``: it seeds the training of the shifts, which then does not run."""
-    if seed is not None and isinstance(epochs, (int, np.integer)) and epochs == 0:  # else read by nothing
-        raise ValueError("seed seeds the training of the shifts, which epochs=0 skips: pass seed=None")
 
 
 #: New batches from which a batch column whose batches hold a median of at most 2 cells is warned about (a column of

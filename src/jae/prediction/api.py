@@ -28,7 +28,7 @@ from .output import prediction_anndata, target_var, var_from_record, var_record
 from .source import SourceEncoder, fit_source_encoder
 from .streamed import SourceFile, open_source
 from .targets import target_matrix
-from .saved import BASELINE_SHAPES, LEGACY_DESCRIPTION, check_description, knn_targets, mismatch, read_legacy, tensor_taker
+from .saved import BASELINE_SHAPES, check_description, is_legacy, knn_targets, mismatch, read_legacy, tensor_taker
 from .train import build_network, predict_codes, train_ensemble
 
 __all__ = ["METHODS", "ModalityPredictor", "predict"]
@@ -300,7 +300,7 @@ class ModalityPredictor:
         from ..checkpoint import damaged_description, load_tensors, read_model_folder
 
         path, device = user_path(path), usable_device(device)  # a device torch cannot use: not a damaged folder's fault
-        if (path / LEGACY_DESCRIPTION).is_file() and not (path / "model.json").is_file():
+        if is_legacy(path):
             meta = read_legacy(path)
             tensors = load_tensors(path / "weights.pt", kind="predictor")  # weights_only=True; one clear error
         else:

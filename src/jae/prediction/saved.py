@@ -11,8 +11,8 @@ import numpy as np
 
 from ..checkpoint.checks import damaged_folder
 
-__all__ = ["BASELINE_SHAPES", "LEGACY_DESCRIPTION", "check_description", "knn_targets", "mismatch", "read_legacy",
-           "tensor_taker"]
+__all__ = ["BASELINE_SHAPES", "LEGACY_DESCRIPTION", "check_description", "is_legacy", "knn_targets", "mismatch",
+           "read_legacy", "tensor_taker"]
 
 #: The description file of predictor folders written before they moved to :mod:`jae.checkpoint`'s format
 #: (``model.json`` with ``model_kind`` ``"predictor"``); its ``format_version`` is 1. Such folders still load.
@@ -122,6 +122,11 @@ def knn_targets(take, arrays: dict, n_cells: int, n_target: int, path: Path) -> 
             or len(parts["Y_data"]) != len(parts["Y_indices"])):
         raise mismatch(path, f"the kNN baseline's sparse targets are not {n_cells} cells x {n_target} features")
     return parts
+
+
+def is_legacy(path: Path) -> bool:
+    """Whether ``path`` is a predictor folder of the old layout (``predictor.json``, no ``model.json``)."""
+    return (path / LEGACY_DESCRIPTION).is_file() and not (path / "model.json").is_file()
 
 
 def read_legacy(path: Path) -> dict:

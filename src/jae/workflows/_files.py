@@ -81,14 +81,28 @@ def _check_inputs(inputs, *, call: str) -> None:
 
 
 def _model_folder(model) -> Path | None:
+    if isinstance(model, (str, os.PathLike)):  # a folder: jae.joint (torch) not imported to tell it from a JAE
+        return user_path(model, name="model")
     from ..joint import JAE
 
     if isinstance(model, JAE):
         return None
-    if not isinstance(model, (str, os.PathLike)):
-        raise TypeError(f"model must be a fitted jae.JAE or the folder of a saved one (str or pathlib.Path), not "
-                        f"{type(model).__name__}")
-    return user_path(model, name="model")
+    raise TypeError(f"model must be a fitted jae.JAE or the folder of a saved one (str or pathlib.Path), not "
+                    f"{type(model).__name__}")
+
+
+def check_paths(inputs: InputFiles, folder: Path | None) -> None:
+    """Refuse a model ``folder`` that is no jae model folder or whose ``model.json`` the load refuses (damaged, newer,
+    a predictor's), then an input file that does not exist, each in the words its loader or reader says it, before
+    :func:`_model_and_path` checks the device and loads the model (torch, 2-5 s): the order the loading and the
+    reading reach them. ``folder`` None (a model in memory, torch imported with it): nothing, the checks of the model
+    come first (its device, whether it is fitted), the paths as they are read."""
+    if folder is None:
+        return
+    from ..checkpoint import read_description
+
+    read_description(folder, kind="jae")
+    inputs.check_paths()
 
 
 def open_remapped(inputs: InputFiles, model, *, memory_budget, what: str, check=None):

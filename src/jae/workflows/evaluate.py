@@ -71,7 +71,9 @@ def evaluate_files(
     one was written).
     """
     from ..evaluation.run import evaluate
+    from .._device import usable_device
     from ..evaluation.checks import check_argument_shapes, check_run_args
+    from ..io.files import _check_file
     from ..io.paths import user_path
 
     if not isinstance(inputs, InputFiles):
@@ -91,7 +93,8 @@ def evaluate_files(
         held = f" (the data's obsm holds {', '.join(map(repr, stored))})" if stored else ""
         raise ValueError(f"nothing to evaluate: pass embeddings=[obsm keys]{held} or {{name: array or file}}, "
                          "and/or baseline=True")
-    check_run_args(seed=seed, device=device, umap_max_cells=umap_max_cells, report=out is not None and report)
+    check_run_args(seed=seed, device=device, umap_max_cells=umap_max_cells, report=out is not None and report,
+                   check_device=False)  # the device below, after the checks that import no torch
     items = {k: user_path(v) if isinstance(v, os.PathLike) or (isinstance(v, str) and _is_path(v)) else v
              for k, v in items.items()}
     files = [v for v in items.values() if isinstance(v, Path)]
@@ -101,7 +104,7 @@ def evaluate_files(
         out = user_path(out)
         # before the earlier report's check: --overwrite would not help there
         check_model_folders([("out", out)], any_model="is or inside")
-        from ..report import check_earlier_report, holds_report  # a folder of other files alone: written into
+        from ..io.report_files import check_earlier_report, holds_report  # a folder of other files alone: written into
 
         if report and not overwrite:  # a user's umap_<name>.png, which --overwrite does not lift, said first
             from ..evaluation.embeddings import check_user_umaps
@@ -110,6 +113,11 @@ def evaluate_files(
 
         check_earlier_report(out, overwrite=overwrite, what="out")  # its files named, the others kept
         check_outputs([("out", out)], inputs=protect, overwrite=overwrite or not holds_report(out), folders=("out",))
+    inputs.check_paths()  # a missing file, then a missing embedding file, each as its reader says it ...
+    for path in files:
+        if not os.path.exists(path):
+            _check_file(path, what="embedding")
+    usable_device(device)  # ... before the device check imports torch: 'gpu', 'cuda' without a GPU, said before reading
     data = _rna_alone(inputs, baseline=baseline)
     if data is None:
         data = inputs.open(plan=False, once=True)  # on disk: jae.evaluate reads only what the metrics need, once

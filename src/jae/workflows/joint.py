@@ -21,11 +21,12 @@ from ..io.paired import batch_column
 from ..io.plan import parse_bytes
 from ..io.samples_files import removes_temporary_files
 from ..io.paths import user_path
-from ..mapping.batches import (batch_key_origin, check_batch_key, check_mapped_key, mapped_column_missing,
-                               query_batch_key)
+from ..mapping.batches import (batch_key_origin, check_batch_key, check_mapped_key, check_seed_epochs,
+                               mapped_column_missing, query_batch_key)
 from ._fragments import check_fragments, check_fragments_model, fragment_paths
 from ._files import (
-    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, check_stored_columns, open_query,
+    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, check_paths, check_stored_columns,
+    open_query,
 )
 from .embed import LABEL_COLUMNS, embed_files
 
@@ -83,8 +84,6 @@ def fit_files(
     from ..io.obs_keys import check_fit_keys
     from ..io.paired_files import PairedFiles
     from ..io.validate import check_fit_annotations
-    from ..joint import JAE
-    from ..mosaic import MIN_PAIRED_CELLS, check_mosaic_batches
     from ..preprocess.organism import given_organism
 
     _check_inputs(inputs, call="jae.JAE().fit(mdata) then model.save(out)")
@@ -94,12 +93,17 @@ def fit_files(
     check_outputs([("out", out)], inputs=inputs.paths, overwrite=overwrite, models={"out": "model.json"},
                   kinds={"out": "jae"}, any_model="inside")  # a model folder, but never inside another one
     check_model_folder(out, kind="jae", overwrite=overwrite, name="out")  # a predictor's folder is never replaced
-    model = JAE(JAEConfig.given(config), seed=seed, device=device)  # config, seed and device refused before reading
+    config = JAEConfig.given(config)  # config and seed refused before reading (the device below: torch)
+    as_seed(seed)
     None if memory_budget is None else parse_bytes(memory_budget)  # so is the memory budget
-    given_organism(organism, needed=bool(model.config.n_phase))  # and an organism without cell-cycle genes
-    config = model.config
+    given_organism(organism, needed=bool(config.n_phase))  # and an organism without cell-cycle genes
     supervised = config.mode == "supervised"
     check_fit_keys(batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised)  # so are the columns
+    inputs.check_paths(fitting=True)  # and a missing file: all before the device check and JAE's modules import torch
+    from ..joint import JAE
+    from ..mosaic import MIN_PAIRED_CELLS, check_mosaic_batches
+
+    model = JAE(config, seed=seed, device=device)  # the device
     check_stored_columns(inputs, batch_key=batch_key, cell_type_key=cell_type_key, supervised=supervised,  # --h5ad
                          fixes={"annotations": "InputFiles(..., annotations=FILE)", "samples": samples_fix(inputs)})
     with batch_column(batch_key):  # the modalities must agree on the batch column fit reads
@@ -206,10 +210,9 @@ def map_files(
     if seed is not None:
         as_seed(seed)
     check_batch_key(batch_key)
-    from ..mapping.train import check_seed_epochs  # its module trains: torch (2-3 s), after the checks before
-
     check_seed_epochs(seed, epochs)  # before the reference is loaded and the query opened
     None if memory_budget is None else parse_bytes(memory_budget)  # so is the memory budget
+    check_paths(inputs, folder)  # a missing file or model folder: before the device check and the load import torch
     reference, _ = _model_and_path(model, device=device)
     check_fragments_model(fragments, reference)  # a reference without peaks, before the query is read
     key = query_batch_key(reference, batch_key)  # None: the column the reference reads (batch_key_origin)

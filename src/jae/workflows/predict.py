@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .._flags import check_flags
 from ..io.outputs import ReadFolder, check_outputs
 from ..io.samples_files import removes_temporary_files
-from ..prediction import ModalityPredictor
 from .joint import FilesResult
+
+if TYPE_CHECKING:  # torch (2-5 s): imported once the arguments and paths are checked
+    from ..prediction import ModalityPredictor
 
 __all__ = ["predict_files"]
 
@@ -83,10 +85,10 @@ def predict_files(
     from ..checkpoint import check_model_folder
     from ..io import normalize_kind, read_h5ad, write_atomic
     from ..io.atomic import atomic_outputs
+    from ..io.files import _check_file
     from ..io.paths import user_path
     from ..io.raw import counts_names, names_read
     from ..io.zarr_stores import to_stream
-    from ..prediction.api import training_kinds
     from ..prediction.checks import check_unique_features, layers_together, sources_checked, with_layer
     from ..prediction.streamed import TENX_FIX, open_source
     from .._launch import is_writer
@@ -97,15 +99,19 @@ def predict_files(
                          "saved by save_model) without them")
     if model is not None and save_model is not None:
         raise ValueError("save_model saves a predictor trained here; model=FOLDER is saved already: drop save_model")
-    if model is not None and not isinstance(model, (ModalityPredictor, str, os.PathLike)):
-        raise TypeError(f"model must be a fitted jae.ModalityPredictor or the folder of a saved one (str or "
-                        f"pathlib.Path), not {type(model).__name__}" + ("; a joint model imputes a modality with "
-                        "jae.impute(model, data)" if type(model).__name__ == "JAE" else ""))
+    in_memory = model is not None and not isinstance(model, (str, os.PathLike))  # a folder: told without torch
+    if in_memory:
+        from ..prediction.api import ModalityPredictor
+
+        if not isinstance(model, ModalityPredictor):
+            raise TypeError(f"model must be a fitted jae.ModalityPredictor or the folder of a saved one (str or "
+                            f"pathlib.Path), not {type(model).__name__}" + ("; a joint model imputes a modality "
+                            "with jae.impute(model, data)" if type(model).__name__ == "JAE" else ""))
     out = user_path(output, name="output")
     names = ("train_mod1", "train_mod2", "test_mod1")
-    folder = None if model is None or isinstance(model, ModalityPredictor) else user_path(model, name="model")
-    given = zip((train_mod1, train_mod2, test_mod1), names)
-    inputs = [user_path(p, name=n) for p, n in given if p is not None]  # an AnnData: told to call jae.predict
+    folder = None if model is None or in_memory else user_path(model, name="model")
+    named = [(n, p) for p, n in zip((train_mod1, train_mod2, test_mod1), names) if p is not None]
+    inputs = [user_path(p, name=n) for n, p in named]  # an AnnData: told to call jae.predict
     inputs += [folder] if folder is not None else []
     save_model = None if save_model is None else user_path(save_model)
     check_flags(progress_bar=progress_bar)
@@ -131,6 +137,13 @@ def predict_files(
         except ValueError:
             raise ValueError(f"{name}={kind!r} is no modality kind; pass {name}='GEX', 'ATAC' or 'ADT', or None to "
                              "tell it from the features") from None
+    if folder is not None:  # what loading it checks before reading a file (a missing folder, no model.json) ...
+        _check_saved(folder)
+    for (name, _), path in zip(named, inputs):  # ... and a missing input, each as said there: before torch's import
+        if not in_memory and not os.path.exists(path):  # (a model in memory: its device and settings checked first)
+            _check_file(path, what=name)
+    from ..prediction.api import ModalityPredictor, training_kinds
+
     one_file = "prediction reads one .h5ad per modality: {save}"  # an .h5mu given for one (jae.io.read_h5ad)
     if model is None:
         model = ModalityPredictor("jae" if method is None else method, seed=0 if seed is None else seed,
@@ -138,9 +151,6 @@ def predict_files(
         train_source, train_target = (read_h5ad(p, what=n, mudata_fix=one_file, tenx_fix=TENX_FIX)
                                       for p, n in zip(inputs[:2], names))
     elif folder is not None:
-        if not folder.exists():
-            raise FileNotFoundError(f"model folder {folder} does not exist; pass model=FOLDER, a folder written by "
-                                    "save_model")
         usable_device(device)  # the user's device refused as such, not as a malformed entry of the model's folder
         model = ModalityPredictor.load(folder, device=device)  # a damaged or joint model's folder: one line
     elif device != "auto" and usable_device(device) != model.device:  # it was ignored: the model ran where it was
@@ -172,6 +182,20 @@ def predict_files(
                 written.append(model.save(save_model, overwrite=overwrite))
     return FilesResult(model=model, written=tuple(written), n_cells=int(pred.n_obs), prediction=pred)
 
+
+
+def _check_saved(folder) -> None:
+    """Refuse a ``model=FOLDER`` that does not exist, holds no saved predictor or a ``model.json`` the load refuses
+    (damaged, newer, a joint model's), as :meth:`jae.ModalityPredictor.load` would (a folder of the old layout is
+    left to it)."""
+    from ..checkpoint import read_description
+    from ..prediction.saved import is_legacy
+
+    if not folder.exists():
+        raise FileNotFoundError(f"model folder {folder} does not exist; pass model=FOLDER, a folder written by "
+                                "save_model")
+    if not is_legacy(folder):
+        read_description(folder, kind="predictor")
 
 
 def _check_fixed(model: ModalityPredictor, **given) -> None:
