@@ -100,7 +100,7 @@ def test_a_zarr_store_and_an_old_h5ad_are_refused_naming_how_to_write_them_again
         ad.read_h5ad(cells / "rna.h5ad").write_zarr(cells / "rna.zarr")
     with pytest.raises(ValueError, match=r"^copy_of='mod1' copies an \.h5ad file and .*rna\.zarr is a zarr store: "
                                          r"write it as one first, anndata\.read_zarr\('.*rna\.zarr'\)\.write_h5ad\("
-                                         r"'.*rna\.h5ad'\), and pass that as mod1=$"):
+                                         r"'.*rna\.copy1\.h5ad'\), and pass that as mod1=$"):  # rna.h5ad is there
         jae.embed_files(jae.io.InputFiles(mod1=cells / "rna.zarr"), cells / "model", cells / "e.h5ad",
                         copy_of="mod1")
     with h5py.File(cells / "rna.h5ad", "r+") as f:  # obs as anndata 0.7 wrote it

@@ -84,7 +84,8 @@ def test_checks_on_annotation_files_apply_to_tables_with_fixes_that_edit_the_tab
         InputFiles(mod1=d / "x.mod1.h5ad", annotations=path).read()
     text = str(err.value)
     assert "\n" not in text and "AnnData" not in text, text
-    found = re.search(r"e\.g\. (t = t\[.*?\]) on the table read as (t = pandas\.read_csv\(.*?dtype=str\)).*then write it "
+    found = re.search(r"e\.g\. (t = t\[.*?\]) on the table read as (t = pandas\.read_csv\(.*?dtype=str\)\.set_index\(.*?\))"
+                      r".*then write it "
                       r"again, (t\.to_csv\(.*\))$", text)
     assert found, text
     keep, read, write = found.group(1, 2, 3)
@@ -104,3 +105,32 @@ def test_the_cli_takes_a_table(files, tmp_path, caplog):
                      str(d / "meta.csv"), "--batch-key", "run", "--max-epochs", "1", "--device", "cpu", "-q",
                      "--out", str(tmp_path / "m")]) == 0
     assert "text table" not in caplog.text
+
+
+def test_cell_names_that_read_as_numbers_stay_the_cells_names(tmp_path):
+    """Cell names '0', '1', ... (an AnnData built from an array) or '0001': pandas' index_col=0 reads them as numbers
+    (dtype=str does not reach the index), and the values were joined to no cell, every one NaN."""
+    m = jae.simulate(30, kind="cite", n_genes=200, n_proteins=6, n_cell_types=2, n_batches=1, seed=1)
+    for names in ([str(i) for i in range(m.n_obs)], [f"{i:04d}" for i in range(m.n_obs)]):
+        rna = m["rna"].copy()
+        rna.obs_names = names
+        rna.write_h5ad(tmp_path / "rna.h5ad")
+        types = pd.Series(np.where(np.arange(m.n_obs) % 2, "A", "B"), index=names)
+        for header, name in (("cell", "named.csv"), ("", "seurat.csv")):  # Seurat's write.csv: an empty first field
+            (tmp_path / name).write_text(f'"{header}","ct"\n' + "".join(f'"{c}","{t}"\n' for c, t in types.items()))
+            obs = InputFiles(mod1=tmp_path / "rna.h5ad", annotations=tmp_path / name).read().obs
+            assert obs["ct"].astype(str).tolist() == types.loc[obs.index].tolist(), (names[:2], name)
+
+
+def test_labels_that_python_reads_as_numbers_stay_labels_and_flags_stay_flags(files, tmp_path):
+    """float('1_2') is 12.0: lanes '1_1', '1_2' became the numbers 11, 12 (and '1_1' the same as a lane '11'); a
+    True / False column (scDblFinder's, a QC flag) reads as booleans, as pandas.read_csv reads it."""
+    d, m, _ = files
+    path = tmp_path / "lanes.csv"
+    lanes = ["1_1", "1_2", "11", "2_1"]
+    path.write_text("cell,lane,doublet,depth\n" + "".join(
+        f"{c},{lanes[i % 4]},{'TRUE' if i % 3 else 'FALSE'},{1e5 * (i + 1):g}\n" for i, c in enumerate(m.obs_names)))
+    obs = InputFiles(mod1=d / "x.mod1.h5ad", annotations=path).read().obs
+    assert sorted(obs["lane"].astype(str).unique()) == sorted(lanes)
+    assert obs["doublet"].dtype == bool and obs["doublet"].sum() == sum(1 for i in range(m.n_obs) if i % 3)
+    assert obs["depth"].dtype == np.float64

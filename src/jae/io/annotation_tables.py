@@ -17,6 +17,9 @@ __all__ = ["read_table", "table_separator", "TableEdit"]
 
 _WHOLE = re.compile(r"\s*[+-]?\d+\s*")
 _PADDED = re.compile(r"\s*[+-]?0\d")  # 0007: an identifier written as digits, not a number
+# a number as written in a table; not Python's float() alone, which reads '1_2' (a lane) as 12
+_NUMBER = re.compile(r"\s*[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf|infinity|nan)\s*", re.IGNORECASE)
+_BOOLEAN = {"True": True, "TRUE": True, "true": True, "False": False, "FALSE": False, "false": False}  # read_csv's
 
 
 def table_separator(first_line: str) -> str:
@@ -31,11 +34,15 @@ def _is_gzip(path: Path) -> bool:
 
 def _typed(column: pd.Series) -> pd.Series:
     """A column read as text, typed: integers where every value present is a whole number none of which is written
-    with leading zeros (``Int64`` where some are missing), floats where every value present is a number, else
-    categorical text (an all-missing column stays missing values)."""
+    with leading zeros (``Int64`` where some are missing), floats where every value present is a number, booleans
+    where each is True or False (``boolean`` where some are missing), else categorical text (an all-missing column
+    stays missing values)."""
     present = column.dropna()
     if present.empty:
         return column.astype(float)
+    if present.isin(list(_BOOLEAN)).all():
+        flags = column.map(_BOOLEAN)
+        return flags.astype(bool) if len(present) == len(column) else flags.astype("boolean")
     if present.str.fullmatch(_WHOLE).all():
         try:
             if present.str.match(_PADDED).any():
@@ -44,10 +51,9 @@ def _typed(column: pd.Series) -> pd.Series:
         except (ValueError, TypeError, OverflowError):  # 0007, or beyond 64 bits: an identifier
             return column.astype("category")
         return whole.astype("int64") if len(present) == len(column) else whole
-    try:
+    if present.str.fullmatch(_NUMBER).all():
         return column.astype(float)  # Python's parsing: a number written by pandas reads back exactly
-    except ValueError:
-        return column.astype("category")
+    return column.astype("category")
 
 
 def read_table(path, first_line: str, *, what: str = "annotation") -> pd.DataFrame:
@@ -57,19 +63,28 @@ def read_table(path, first_line: str, *, what: str = "annotation") -> pd.DataFra
     path = Path(path)
     sep = table_separator(first_line)
     try:
-        frame = pd.read_csv(path, sep=sep, index_col=0, dtype=str, compression="gzip" if _is_gzip(path) else None)
+        # index_col=0 would read cell names '0', '1', ... as numbers (dtype= does not reach the index): '0001' -> 1
+        frame = pd.read_csv(path, sep=sep, dtype=str, compression="gzip" if _is_gzip(path) else None)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ValueError(f"{what} file {path} is a text table pandas cannot read ({reason}): give it a header row and "
                          "the same number of fields on every line, the cell names in the first column") from None
+    if isinstance(frame.index, pd.RangeIndex):  # else a header one field short (R's write.table) named the rows
+        frame = frame.set_index(frame.columns[0]) if len(frame.columns) else frame.set_index(frame.index.astype(str))
     if frame.index.isna().any():
         rows = [int(i) + 2 for i in (frame.index.isna()).nonzero()[0][:3]]
         raise ValueError(f"{what} file {path} has {int(frame.index.isna().sum())} rows without a cell name in its "
                          f"first column (e.g. line {rows[0]}); annotations are joined by cell name: name each row's "
                          "cell there, or drop those rows")
     index = pd.Index(frame.index.astype(str), name=None)
-    columns = {str(c): _typed(frame[c]) for c in frame.columns}
+    columns = {str(c): _typed(frame[c]).array for c in frame.columns}  # by position: no alignment on the index
     return pd.DataFrame(columns, index=index) if columns else pd.DataFrame(index=index)
+
+
+def _first_column(path, first_line: str) -> str:
+    """The name ``pandas.read_csv`` gives the first column of the table ``path`` ('Unnamed: 0' for an empty one)."""
+    compression = "gzip" if _is_gzip(Path(path)) else None
+    return str(pd.read_csv(path, sep=table_separator(first_line), nrows=0, compression=compression).columns[0])
 
 
 class TableEdit:
@@ -83,8 +98,10 @@ class TableEdit:
         sep = ", sep='\\t'" if self.table and table_separator(first_line) == "\t" else ""
         self.names = "t.index" if self.table else "adata.obs_names"
         self.column = "t[{0!r}]" if self.table else "adata.obs[{0!r}]"
-        self.on = (f"on the table read as t = pandas.read_csv({path!r}, index_col=0{sep}, dtype=str)" if self.table
-                   else "on the annotation file's AnnData")
+        # set_index, not index_col=0, which reads cell names '0001' as the number 1 (dtype= does not reach the index)
+        first = _first_column(path, first_line) if self.table else None
+        self.on = (f"on the table read as t = pandas.read_csv({path!r}{sep}, dtype=str).set_index({first!r})"
+                   if self.table else "on the annotation file's AnnData")
         self.again = f"write it again, t.to_csv({path!r}{sep})" if self.table else "write it again"
 
     def keep(self, mask: str) -> str:

@@ -174,8 +174,11 @@ def copied_input(copy_of, inputs: InputFiles, out: Path, method_id: str) -> Path
         raise ValueError(f"method_id={method_id!r} is uns['method_id'] of the competition format; the copy of "
                          f"copy_of={copy_of!r} has none: leave method_id out")
     if path.is_dir():  # a zarr store: only an HDF5 file is copied as stored
+        written = path.with_suffix(".h5ad")
+        if written.exists():  # the fix must not write over a file beside the store
+            written = next(p for n in range(1, 1000) if not (p := path.with_suffix(f".copy{n}.h5ad")).exists())
         raise ValueError(f"copy_of={copy_of!r} copies an .h5ad file and {path} is a zarr store: write it as one "
-                         f"first, anndata.read_zarr({str(path)!r}).write_h5ad({str(path.with_suffix('.h5ad'))!r}), "
+                         f"first, anndata.read_zarr({str(path)!r}).write_h5ad({str(written)!r}), "
                          f"and pass that as {copy_of}=")
     if path.is_file():  # (a missing one is refused as the input is read)
         _h5ad_layout(path, check=copy_of)
