@@ -18,6 +18,10 @@ from jae.metrics.suite import METRICS, metric_steps
 from jae.report import diagnostics_table
 
 
+#: Variables that turn a bar off or make a process not the one that draws: removed while bars are recorded
+_BAR_VARIABLES = ("WORLD_SIZE", "RANK", "LOCAL_RANK", "JAE_DISTRIBUTED", "TQDM_DISABLE")
+
+
 @pytest.fixture
 def bars(monkeypatch):
     """Every bar opened with drawing on, from now on (tqdm patched at its root: modules that bound it at import too),
@@ -37,7 +41,7 @@ def bars(monkeypatch):
 
     monkeypatch.setattr(std_tqdm, "__init__", recording_init)
     monkeypatch.setattr(std_tqdm, "set_postfix_str", recording_postfix)
-    for name in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "JAE_DISTRIBUTED", "TQDM_DISABLE"):
+    for name in _BAR_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     return made
 
@@ -79,10 +83,18 @@ def test_without_a_report_the_bar_counts_no_umaps(bars, data):
     assert len(bars) == 1 and bars[0].total == bars[0].n == 1 + 2 * (len(METRICS) + 1)
 
 
+@pytest.fixture(scope="module")
+def shown(data, tmp_path_factory):
+    """The scores of :func:`_evaluate` with its bar drawn (the variables :func:`bars` removes removed), computed once
+    for the tests that turn the bar off; read only."""
+    with pytest.MonkeyPatch.context() as m:
+        for name in _BAR_VARIABLES:
+            m.delenv(name, raising=False)
+        return _evaluate(data, tmp_path_factory.mktemp("shown"))
+
+
 @pytest.mark.parametrize("off", ["progress_bar", "TQDM_DISABLE"])
-def test_turned_off_no_bar_is_drawn_and_the_scores_are_the_same(bars, data, tmp_path, monkeypatch, off):
-    shown = _evaluate(data, tmp_path / "shown")
-    bars.clear()
+def test_turned_off_no_bar_is_drawn_and_the_scores_are_the_same(bars, data, shown, tmp_path, monkeypatch, off):
     if off == "TQDM_DISABLE":
         monkeypatch.setenv("TQDM_DISABLE", "1")
     hidden = _evaluate(data, tmp_path / "hidden", progress_bar=off != "progress_bar")
