@@ -34,9 +34,9 @@ def test_fit_then_embed_on_the_starter_sets(name, data_dir, tmp_path):
     before = {p: _digest(p) for p in (mod1, mod2, sol)}
     model = tmp_path / "model"
     args = ["-q", "fit", "--mod1", str(mod1), "--mod2", str(mod2), "--annotations", str(sol), "--out", str(model)]
-    assert main(args + ["--max-epochs", "2", "--set", "n_free=3", "--set", "decoder_batch=true"]) == 0
+    assert main(args + ["--max-epochs", "8", "--set", "n_free=3", "--set", "decoder_batch=true"]) == 0
     config = json.loads((model / "model.json").read_text())["config"]
-    assert config["n_free"] == 3 and config["decoder_batch"] is True and config["max_epochs"] == 2
+    assert config["n_free"] == 3 and config["decoder_batch"] is True and config["max_epochs"] == 8
     out = tmp_path / "embedding.h5ad"
     labels = tmp_path / "labels.csv"
     assert main(["-q", "embed", "--model", str(model), "--mod1", str(mod1), "--mod2", str(mod2),
