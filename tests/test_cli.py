@@ -58,17 +58,17 @@ def test_fit_then_embed_on_the_starter_sets(name, data_dir, tmp_path):
 
 def test_demo_runs_on_built_in_data(tmp_path, capsys):
     out = tmp_path / "demo"
-    assert main(["-q", "demo", "--out", str(out), "--n-cells", "500", "--max-epochs", "5"]) == 0
+    assert main(["-q", "demo", "--out", str(out), "--n-cells", "200", "--max-epochs", "1"]) == 0  # its smallest run
     printed = capsys.readouterr().out
     assert "label transfer accuracy" in printed and str(out) in printed
     emb = ad.read_h5ad(out / "embedding.h5ad")
-    assert emb.n_obs == 500 and emb.n_vars == 6 + JAEConfig().n_principal  # cell types + principal part
+    assert emb.n_obs == 200 and emb.n_vars == 6 + JAEConfig().n_principal  # cell types + principal part
     assert (out / "model" / "model.json").is_file()
     # the evaluation report: UMAPs of jae beside the SVD baseline, the metric chart, index.html; and where it is
     report = out / "report"
     assert {"index.html", "metrics.png", "umap_jae.png", "umap_svd_baseline.png"} <= {p.name for p in report.iterdir()}
     assert str(report / "index.html") in printed
-    assert main(["-q", "demo", "--out", str(out), "--n-cells", "500", "--max-epochs", "5"]) == 1  # no silent overwrite
+    assert main(["-q", "demo", "--out", str(out), "--n-cells", "200", "--max-epochs", "1"]) == 1  # no silent overwrite
 
 
 def test_embed_writes_a_copy_of_an_h5mu_input(tmp_path):

@@ -230,9 +230,9 @@ def test_label_transfer_in_chunks_equals_one_pass(model, few, monkeypatch):
     pd.testing.assert_frame_equal(model.predict_cell_type(query), whole)
 
 
-def test_predictions_after_finetune_use_the_current_networks_voter_embedding(few):
-    ref, query = few
-    m = JAE(CFG, seed=0, device="cpu").fit(ref, progress_bar=False)
+def test_predictions_after_finetune_use_the_current_networks_voter_embedding(model, few):
+    _, query = few
+    m = copy.deepcopy(model)  # the module's fit of the reference (JAE(CFG, seed=0)), copied: this test fine-tunes it
     V_before = m.embed_transformed(m.voters.features)
     m.finetune(query, epochs=5, progress_bar=False)
     V_after = m.embed_transformed(m.voters.features)
@@ -248,11 +248,11 @@ def test_predictions_after_finetune_use_the_current_networks_voter_embedding(few
     assert not np.allclose(current, stale, atol=1e-3)
 
 
-def test_finetune_refits_the_calibration_on_the_kept_heldout_cells(few, caplog, tmp_path):
+def test_finetune_refits_the_calibration_on_the_kept_heldout_cells(model, few, caplog, tmp_path):
     """The model keeps its held-out reference cells (the calibration's cells); finetune fits the calibration again on
     them, so the ECE and the unknown threshold describe the fine-tuned network, and the cells survive save/load."""
     ref, query = few
-    m = JAE(CFG, seed=0, device="cpu").fit(ref, progress_bar=False)
+    m = copy.deepcopy(model)  # the module's fit of ref (JAE(CFG, seed=0)), copied: this test fine-tunes it
     _, val_idx = split_validation(ref.n_obs, CFG.val_fraction, seed=m.seed)
     held = ref[val_idx].copy()
     np.testing.assert_array_equal(m.calibration_cells.features, m._features(held, layer="counts")[0])

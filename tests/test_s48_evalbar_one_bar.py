@@ -18,10 +18,19 @@ from jae.metrics.suite import METRICS, metric_steps
 from jae.report import diagnostics_table
 
 
+#: Variables that turn a bar off or make a process not the one that draws: removed while bars are recorded
+_BAR_VARIABLES = ("WORLD_SIZE", "RANK", "LOCAL_RANK", "JAE_DISTRIBUTED", "TQDM_DISABLE")
+
+
 @pytest.fixture
 def bars(monkeypatch):
     """Every bar opened with drawing on, from now on (tqdm patched at its root: modules that bound it at import too),
     with the postfixes each was given."""
+    return _record_bars(monkeypatch)
+
+
+def _record_bars(monkeypatch) -> list:
+    """:func:`bars`, its patches made with ``monkeypatch`` (a test's, or a module fixture's own)."""
     made = []
     init, postfix = std_tqdm.__init__, std_tqdm.set_postfix_str
 
@@ -37,7 +46,7 @@ def bars(monkeypatch):
 
     monkeypatch.setattr(std_tqdm, "__init__", recording_init)
     monkeypatch.setattr(std_tqdm, "set_postfix_str", recording_postfix)
-    for name in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "JAE_DISTRIBUTED", "TQDM_DISABLE"):
+    for name in _BAR_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     return made
 
@@ -50,6 +59,16 @@ def data():
     return mdata, embeddings
 
 
+@pytest.fixture(scope="module")
+def shown(data, tmp_path_factory):
+    """One :func:`_evaluate` call with its bar drawn, run once for the tests that read it: its scores and the bars it
+    opened (recorded as :func:`bars` records them); read only."""
+    with pytest.MonkeyPatch.context() as m:
+        made = _record_bars(m)
+        table = _evaluate(data, tmp_path_factory.mktemp("shown"))
+    return table, list(made)
+
+
 def _evaluate(data, tmp_path, **kwargs):
     mdata, embeddings = data
     tmp_path.mkdir(exist_ok=True)
@@ -57,8 +76,8 @@ def _evaluate(data, tmp_path, **kwargs):
                         umap_max_cells=100, **kwargs)
 
 
-def test_one_evaluate_call_draws_one_bar_over_all_its_steps(bars, data, tmp_path):
-    table = _evaluate(data, tmp_path)
+def test_one_evaluate_call_draws_one_bar_over_all_its_steps(shown):
+    table, bars = shown
     assert len(bars) == 1, [b.desc for b in bars]  # was 3 "metrics" bars and a "UMAPs" bar
     bar = bars[0]
     steps = 1 + 1 + 3 * (len(METRICS) + 1) + 3  # baseline SVD, cc reference, 3 x (6 metrics + diagnostics), 3 UMAPs
@@ -80,9 +99,8 @@ def test_without_a_report_the_bar_counts_no_umaps(bars, data):
 
 
 @pytest.mark.parametrize("off", ["progress_bar", "TQDM_DISABLE"])
-def test_turned_off_no_bar_is_drawn_and_the_scores_are_the_same(bars, data, tmp_path, monkeypatch, off):
-    shown = _evaluate(data, tmp_path / "shown")
-    bars.clear()
+def test_turned_off_no_bar_is_drawn_and_the_scores_are_the_same(bars, data, shown, tmp_path, monkeypatch, off):
+    shown, _ = shown
     if off == "TQDM_DISABLE":
         monkeypatch.setenv("TQDM_DISABLE", "1")
     hidden = _evaluate(data, tmp_path / "hidden", progress_bar=off != "progress_bar")
