@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,12 +102,21 @@ def _module_keeps_the_jae_level():
     logging.getLogger("jae").setLevel(level)
 
 
+def _lazy_packages():
+    """The imported packages of jae whose names are imported when first read (jae._lazy)."""
+    return [(name, module) for name, module in list(sys.modules.items())
+            if (name == "jae" or name.startswith("jae.")) and isinstance(getattr(module, "_NAMES", None), dict)
+            and callable(vars(module).get("__getattr__"))]
+
+
 @pytest.fixture(autouse=True)
 def _keep_process_settings():
     """Every test leaves the 'jae' logger's level, torch's thread count and the thread variables of the environment
     as it found them: a CLI or benchmark main() sets them for its run; a level left at INFO added other tests' log
     records to the ones they count, and a NUMBA_NUM_THREADS left set changed the thread count of later subprocesses.
-    MuData's options too: one left at pull_on_update=False kept modality columns out of every later MuData's obs."""
+    MuData's options too: one left at pull_on_update=False kept modality columns out of every later MuData's obs.
+    And no name of a lazy package bound during the test: one first read while a test patched its submodule kept the
+    patched function for every later test of the worker (tests/test_s33_metrics_args.py's, alone, failed so)."""
     import logging
 
     import torch
@@ -116,7 +126,18 @@ def _keep_process_settings():
     level, threads = logging.getLogger("jae").level, torch.get_num_threads()
     variables = {k: os.environ.get(k) for k in _THREAD_VARIABLES}
     mudata_before = dict(mudata_options)
+    lazy_before = {name: {a: v for a, v in vars(module).items() if a in module._NAMES} for name, module in
+                   _lazy_packages()}
     yield
+    for name, module in _lazy_packages():  # the names a package imports when read (jae._lazy) as they were: one
+        # first read during the test is read again later, so a function the test patched in its submodule
+        # (monkeypatch) is not kept in the package
+        bound = lazy_before.get(name, {})
+        for attribute in [a for a in vars(module) if a in module._NAMES]:
+            if attribute in bound:
+                setattr(module, attribute, bound[attribute])
+            else:
+                delattr(module, attribute)
     mudata_options.clear()  # a test's md.set_options(pull_on_update=False) changed every later MuData's obs
     mudata_options.update(mudata_before)
     logging.getLogger("jae").setLevel(level)

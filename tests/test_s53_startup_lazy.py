@@ -100,9 +100,10 @@ LAUNCHES = {  # how the process starts jae: python -m jae, and the console scrip
 @pytest.mark.parametrize("target", ["torch", "jae.cli.fit"])  # in the verb's imports; while the parser is built
 def test_ctrl_c_while_modules_import_is_one_line_and_status_130(tmp_path, launch, target):
     argv = [sys.executable, "-c", LAUNCHES[launch], target, "fit", "--h5mu", "x.h5mu", "--out", "model"]
+    (tmp_path / "x.h5mu").write_bytes(b"")  # an input that exists: a missing one is refused before torch (s57)
     proc = subprocess.run(argv, cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=120)
     assert "Traceback" not in proc.stderr and "KeyboardInterrupt" not in proc.stderr, proc.stderr  # was: a traceback
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "ERROR jae: interrupted; no output was written" in lines[0], proc.stderr
     assert proc.returncode == 130, proc.stderr
-    assert proc.stdout == "" and list(tmp_path.iterdir()) == []
+    assert proc.stdout == "" and [p.name for p in tmp_path.iterdir()] == ["x.h5mu"]
