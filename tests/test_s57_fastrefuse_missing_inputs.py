@@ -154,3 +154,42 @@ def test_check_paths_says_the_data_files_first_then_the_annotations(tmp_path):
         jae.io.InputFiles(mod1=tmp_path / "no.h5ad").check_paths(fitting=True)
     with pytest.raises(FileNotFoundError, match=r"^Cell Ranger matrix file .*matrix\.mtx\.gz does not exist"):
         jae.io.InputFiles(tenx=tmp_path / "filtered" / "matrix.mtx.gz").check_paths()
+
+
+def test_a_damaged_newer_or_other_kind_of_model_folder_is_refused_without_torch_or_numba(tmp_path):
+    """map and embed read the model folder's model.json before the device check and the load (review: no test held
+    them there): not JSON, a newer format, a modality predictor's folder."""
+    import json
+    import shutil
+
+    bad, newer = tmp_path / "bad", tmp_path / "newer"
+    for folder in (bad, newer):
+        shutil.copytree(MODEL, folder)
+    (bad / "model.json").write_text("{oops")
+    description = json.loads((MODEL / "model.json").read_text())
+    (newer / "model.json").write_text(json.dumps({**description, "format_version": 99}))
+    q, out = str(QUERY), str(tmp_path / "out")
+    cases = {
+        ("embed", "--mod1", q, "--model", str(bad), "--out", out + ".h5ad"): f"{bad / 'model.json'} is not valid JSON (",
+        ("map", "--mod1", q, "--model", str(bad), "--out", out): f"{bad / 'model.json'} is not valid JSON (",
+        ("embed", "--mod1", q, "--model", str(newer), "--out", out + ".h5ad"):
+            f"{newer}: model format_version 99, written by jae ",
+        ("embed", "--mod1", q, "--model", str(PREDICTOR), "--out", out + ".h5ad"):
+            f"{PREDICTOR} holds a 'predictor' model, not a 'jae' one; it was written by jae predict --save-model; pass "
+            "a model folder written by jae fit or jae map",
+    }
+    runs = cli_runs(list(cases), heavy=KERNELS)
+    for argv, start in cases.items():
+        case = runs[" ".join(argv)]
+        said = [text.split(" ERROR jae: ", 1)[-1] for text in case["text"].splitlines() if "ERROR" in text]
+        assert case["code"] == 1 and len(said) == 1 and said[0].startswith(start), (argv, case)
+        assert case["heavy"] == [], (argv, case)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad", "newer"]  # nothing written
+
+
+def test_a_model_in_memory_keeps_its_checks_first(tmp_path):
+    """A model given in memory brought torch with it: its own checks (the device among them) come before the paths,
+    as before."""
+    model = jae.JAE.load(MODEL, device="cpu")
+    with pytest.raises(ValueError, match=r"^device='cuda:99'"):
+        jae.embed_files(jae.io.InputFiles(mod1=tmp_path / "no.h5ad"), model, tmp_path / "e.h5ad", device="cuda:99")

@@ -11,7 +11,7 @@ from pathlib import Path
 from .._words import first_names
 from .paths import user_path
 
-__all__ = ["REPORT_FILES", "report_files", "holds_report", "check_earlier_report", "check_umap_files"]
+__all__ = ["REPORT_FILES", "report_files", "holds_report", "check_earlier_report", "check_umap_files", "umap_names"]
 
 
 #: The files a report folder holds (glob patterns): what a replaced report removes of the one before (its UMAPs,
@@ -54,7 +54,7 @@ def check_earlier_report(folder: str | Path, *, overwrite: bool, what: str = "ou
                               f"earlier report ({shown}; other files there are kept) or choose another {what}")
 
 
-def _umap_names(names) -> dict:
+def umap_names(names) -> dict:
     """``{embedding name: umap_<slug>.png}``; names that differ only in other characters ('jae v1', 'jae_v1') or in
     case (one file on macOS, Windows) get ``_2``, ``_3``."""
     umaps: dict = {}
@@ -75,7 +75,7 @@ def check_umap_files(out_dir: str | Path, names, *, what: str = "out_dir") -> No
     argument in the message."""
     out_dir = user_path(out_dir, name=what)
     earlier = holds_report(out_dir)
-    theirs = [f for f in _umap_names(names).values()
+    theirs = [f for f in umap_names(names).values()
               if f not in earlier and ((out_dir / f).exists() or (out_dir / f).is_symlink())]
     if theirs:
         raise FileExistsError(f"{out_dir / theirs[0]} exists and is no file of an earlier report; move it out of "

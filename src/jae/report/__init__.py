@@ -17,7 +17,7 @@ from .._words import count, first_names
 from ..io.atomic import atomic_files, atomic_write, check_not_input, protected
 from .table import COLUMNS, diagnostics_table, metrics_table, table_markdown, write_table
 from ..io.report_files import (  # (in jae.io: checked before this package's numba is imported)
-    REPORT_FILES, _umap_names, check_earlier_report, check_umap_files, holds_report, report_files,
+    REPORT_FILES, umap_names, check_earlier_report, check_umap_files, holds_report, report_files,
 )
 
 __all__ = [
@@ -179,7 +179,7 @@ def write_report(
         raise FileNotFoundError(f"out_dir {out_dir} is a link to {os.readlink(out_dir)}, which is missing; create "
                                 "that folder or choose another out_dir")
     earlier = holds_report(out_dir)
-    pngs = _umap_names(embeddings)
+    pngs = umap_names(embeddings)
     check_umap_files(out_dir, embeddings)
     if earlier and not overwrite:
         raise FileExistsError(f"{out_dir} already holds a report ({', '.join(earlier[:3])}); pass overwrite=True to "

@@ -91,7 +91,7 @@ def _model_folder(model) -> Path | None:
                     f"{type(model).__name__}")
 
 
-def check_paths(inputs: InputFiles, folder: Path | None) -> None:
+def check_model_and_paths(inputs: InputFiles, folder: Path | None) -> None:
     """Refuse a model ``folder`` that is no jae model folder or whose ``model.json`` the load refuses (damaged, newer,
     a predictor's), then an input file that does not exist, each in the words its loader or reader says it, before
     :func:`_model_and_path` checks the device and loads the model (torch, 2-5 s): the order the loading and the

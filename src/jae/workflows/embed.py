@@ -29,7 +29,7 @@ from ..io.samples_files import removes_temporary_files
 from ..query.features import features_kept, query_features
 from ..mapping.batches import decoder_batch_key, model_batch_key
 from ._files import (
-    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, check_paths, open_query,
+    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, check_model_and_paths, open_query,
 )
 from ._fragments import check_fragments, check_fragments_model, fragment_paths
 from ._mapped_cells import check_mapped_cells
@@ -174,7 +174,7 @@ def embed_files(
         raise ValueError("impute_modality writes the prediction as a layer of an .h5mu output (out *.h5mu, for an "
                          "h5mu input); with out *.h5ad pass impute_out=FILE.h5ad too")
     None if memory_budget is None else parse_bytes(memory_budget)  # before the model is loaded (as fit_files)
-    check_paths(inputs, folder)  # a missing file or model folder: before the device check and the load import torch
+    check_model_and_paths(inputs, folder)  # a missing file or model folder: before the device check and the load
     model, folder = _model_and_path(model, device=device)
     check_fragments_model(fragments, model)  # a model without peaks, before the query is read
     inputs = inputs.with_sample_key(model_batch_key(model))  # several samples: each a batch in the model's column

@@ -25,7 +25,7 @@ from ..mapping.batches import (batch_key_origin, check_batch_key, check_mapped_k
                                mapped_column_missing, query_batch_key)
 from ._fragments import check_fragments, check_fragments_model, fragment_paths
 from ._files import (
-    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, check_paths, check_stored_columns,
+    FilesResult, PathLike, _check_inputs, _model_and_path, _model_folder, check_model_and_paths, check_stored_columns,
     open_query,
 )
 from .embed import LABEL_COLUMNS, embed_files
@@ -212,7 +212,7 @@ def map_files(
     check_batch_key(batch_key)
     check_seed_epochs(seed, epochs)  # before the reference is loaded and the query opened
     None if memory_budget is None else parse_bytes(memory_budget)  # so is the memory budget
-    check_paths(inputs, folder)  # a missing file or model folder: before the device check and the load import torch
+    check_model_and_paths(inputs, folder)  # a missing file or model folder: before the device check and the load
     reference, _ = _model_and_path(model, device=device)
     check_fragments_model(fragments, reference)  # a reference without peaks, before the query is read
     key = query_batch_key(reference, batch_key)  # None: the column the reference reads (batch_key_origin)
