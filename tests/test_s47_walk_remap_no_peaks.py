@@ -23,6 +23,8 @@ def test_the_refusal_names_the_flags(small_cite_model, tmp_path, caplog, monkeyp
         raise AssertionError("the query was read")
 
     monkeypatch.setattr(jae.io.InputFiles, "open", no_read)
+    for name in ("none.mod1.h5ad", "none.mod2.h5ad"):  # there (a missing one is refused first, session 57), not read
+        (tmp_path / name).write_bytes(b"")
     with caplog.at_level(logging.ERROR, logger="jae"):
         code = main(["-q", "embed", "--model", str(small_cite_model), "--mod1", str(tmp_path / "none.mod1.h5ad"),
                      "--mod2", str(tmp_path / "none.mod2.h5ad"), "--remap-peaks", "--out", str(tmp_path / "e.h5ad")])
