@@ -347,16 +347,32 @@ def _tag_fix(var_names, expected: pd.Index, reference: str, need: float) -> str 
             "file again so)")
 
 
+def _separator_fix(var_names, expected: pd.Index, reference: str, need: float) -> str | None:
+    """The fix when the data's features are the reference's with '_' or '.' for '-' (Seurat writes feature names'
+    '_' as '-', R's make.names '-' as '.': ``CD3-TotalSeqB`` for ``CD3_TotalSeqB``), else None."""
+    def dashed(names) -> pd.Index:
+        return pd.Index(pd.Index(names).astype(str).str.replace(r"[_.]", "-", regex=True))
+
+    hits = _by_key(var_names, expected, dashed)
+    if hits < need * len(expected) or not len(expected):
+        return None
+    return (f"{hits} of them match {reference}'s once '_' and '.' are read as '-' ({reference}'s are like "
+            f"{str(expected[0])!r}; Seurat writes '_' as '-'): give them its spelling, e.g. key = lambda n: "
+            f"n.replace('_', '-').replace('.', '-'); names = {{key(n): n for n in <{reference}'s features>}}; "
+            "adata.var_names = [names.get(key(n), n) for n in adata.var_names] (on a copy, or write the file again so)")
+
+
 def _renaming_fix(var_names, expected: pd.Index, symbols, reference: str,
                   need: float = MIN_FEATURE_FRACTION) -> str | None:
     """The fix when the data's features are the reference's named another way: by the gene symbols in
     ``var['feature_name']``, with other interval separators, with or without Ensembl version suffixes, with another
-    shared prefix or suffix, with another tag after the antibody's name, or in another case; else None. A renaming is
+    shared prefix or suffix, with another tag after the antibody's name, with '_' or '.' for '-', or in another case;
+    else None. A renaming is
     named only when at least ``need`` of ``expected`` would then be present (1: every one, where all are needed)."""
     return (symbols_fix(var_names, expected, symbols, reference)
             or _interval_fix(var_names, expected, reference, need) or _version_fix(var_names, expected, reference, need)
             or _affix_fix(var_names, expected, reference, need) or _tag_fix(var_names, expected, reference, need)
-            or _case_fix(var_names, expected, reference, need))
+            or _separator_fix(var_names, expected, reference, need) or _case_fix(var_names, expected, reference, need))
 
 
 def _naming_fix(var_names: pd.Index, expected: pd.Index, symbols=None, reference: str = "the model",
