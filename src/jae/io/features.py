@@ -295,6 +295,13 @@ def _by_key(var_names, expected, key) -> int:
     return hits if hits > len(pd.Index(var_names).astype(str).intersection(pd.Index(expected).astype(str))) else 0
 
 
+def _enough(var_names, expected: pd.Index, key, need: float) -> int:
+    """:func:`_by_key`'s count where ``key`` (a function of an Index, giving strings) would make at least ``need`` of
+    ``expected`` present, else 0."""
+    hits = _by_key(var_names, expected, lambda names: pd.Index(key(names)))
+    return hits if len(expected) and hits >= need * len(expected) else 0
+
+
 #: An Ensembl ID with its version suffix (ENSG00000141510.17), the ID and the version.
 _VERSIONED = r"^(ENS[A-Z]*[GTP]\d+)\.\d+$"
 
@@ -334,11 +341,8 @@ def _tag_fix(var_names, expected: pd.Index, reference: str, need: float) -> str 
     """The fix when the data's antibodies are the reference's with another tag after the first '_', one per antibody
     (``CD3_CTCATTGTAACTCC``, REAP-seq's barcodes, for ``CD3_TotalSeqB``): no shared suffix, so :func:`_affix_fix`
     misses them; None otherwise (peaks share their chromosome, so their stems, duplicated in ``expected``, match few)."""
-    def stem(names) -> pd.Index:
-        return pd.Index(pd.Index(names).astype(str).str.split("_", n=1).str[0])
-
-    hits = _by_key(var_names, expected, stem)
-    if hits < need * len(expected) or not len(expected):
+    hits = _enough(var_names, expected, lambda names: pd.Index(names).astype(str).str.split("_", n=1).str[0], need)
+    if not hits:
         return None
     return (f"{hits} of them are {reference}'s antibodies (the name before the first '_') with another tag after it "
             f"({reference}'s are like {str(expected[0])!r}): name them so, e.g. ids = {{n.split('_')[0]: n for n in "
@@ -350,11 +354,8 @@ def _tag_fix(var_names, expected: pd.Index, reference: str, need: float) -> str 
 def _separator_fix(var_names, expected: pd.Index, reference: str, need: float) -> str | None:
     """The fix when the data's features are the reference's with '_' or '.' for '-' (Seurat writes feature names'
     '_' as '-', R's make.names '-' as '.': ``CD3-TotalSeqB`` for ``CD3_TotalSeqB``), else None."""
-    def dashed(names) -> pd.Index:
-        return pd.Index(pd.Index(names).astype(str).str.replace(r"[_.]", "-", regex=True))
-
-    hits = _by_key(var_names, expected, dashed)
-    if hits < need * len(expected) or not len(expected):
+    hits = _enough(var_names, expected, lambda n: pd.Index(n).astype(str).str.replace(r"[_.]", "-", regex=True), need)
+    if not hits:
         return None
     return (f"{hits} of them match {reference}'s once '_' and '.' are read as '-' ({reference}'s are like "
             f"{str(expected[0])!r}; Seurat writes '_' as '-'): give them its spelling, e.g. key = lambda n: "
@@ -367,8 +368,8 @@ def _renaming_fix(var_names, expected: pd.Index, symbols, reference: str,
     """The fix when the data's features are the reference's named another way: by the gene symbols in
     ``var['feature_name']``, with other interval separators, with or without Ensembl version suffixes, with another
     shared prefix or suffix, with another tag after the antibody's name, with '_' or '.' for '-', or in another case;
-    else None. A renaming is
-    named only when at least ``need`` of ``expected`` would then be present (1: every one, where all are needed)."""
+    else None. A renaming is named only when at least ``need`` of ``expected`` would then be present (1: every one,
+    where all are needed)."""
     return (symbols_fix(var_names, expected, symbols, reference)
             or _interval_fix(var_names, expected, reference, need) or _version_fix(var_names, expected, reference, need)
             or _affix_fix(var_names, expected, reference, need) or _tag_fix(var_names, expected, reference, need)
